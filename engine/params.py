@@ -1,0 +1,154 @@
+"""Every style-transfer parameter, its default and its validation, in one place.
+
+The command line, the gallery's forms and the REST serializers all read their defaults and
+choices from :class:`StyleParams`, so no default is written twice.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import EngineError
+
+# VGG layer names (relu{block}_{index}); the backbone module maps them to indices.
+CONTENT_LAYERS = ("relu4_2", "relu5_2")
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+OPTIMIZERS = ("lbfgs", "adam")
+POOLINGS = ("max", "avg")
+BACKBONES = ("vgg19", "vgg16")
+DEVICES = ("auto", "cpu", "cuda")
+INIT_KINDS = ("content", "noise")  # anything else is the path of an image
+
+MAX_SIZE = 4096
+MAX_ITERATIONS = 100_000
+
+
+class ParamError(EngineError, ValueError):
+    """A parameter has a value the engine cannot use; the message names the parameter."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+@dataclass(frozen=True, kw_only=True)
+class StyleParams:
+    """The resolved parameters of one style transfer. Validated on construction."""
+
+    size: int = 512  # long side of the output, px
+    iterations: int = 300  # total optimizer steps, over all scales
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    content_weight: float = 1.0
+    style_weight: float = 1.0  # "strength" in the gallery scales this
+    tv_weight: float = 1.0
+    content_layers: tuple[str, ...] = CONTENT_LAYERS
+    style_layers: tuple[str, ...] = STYLE_LAYERS
+    # Share of the content loss on the first content layer; the rest goes to the second.
+    content_weight_blend: float = 1.0
+    # Style layer i gets weight (i+1) ** exp, normalized to sum to 1; 0 weighs all layers equally.
+    style_layer_weight_exp: float = 0.0
+    # One weight per style image (normalized to sum to 1); None means equal weights.
+    style_blend_weights: tuple[float, ...] | None = None
+    style_scale: float = 1.0  # style image size relative to the content's
+    # Coarse-to-fine long sides, e.g. (128, 256, 512); empty means a single scale at `size`.
+    scales: tuple[int, ...] = ()
+    init: str = "content"  # "content", "noise" or the path of an image
+    seed: int | None = None  # None: the engine draws one and reports it
+    preserve_colors: bool = False
+    match_histogram: bool = False  # match the style's colour histogram to the content first
+    pooling: Literal["max", "avg"] = "max"
+    learning_rate: float = 0.02  # Adam only
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    snapshot_every: int = 0  # 0: no snapshots; the last step always carries the image
+    backbone: Literal["vgg19", "vgg16"] = "vgg19"
+    weights: str | None = None  # local state dict; None: torchvision's; "random": tests only
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def replace(self, **changes) -> "StyleParams":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dict (tuples as lists) that `from_dict` reads back."""
+        return {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StyleParams":
+        """Build from a mapping, ignoring unknown keys; lists become tuples."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names
+        }
+        return cls(**kwargs)
+
+    @property
+    def schedule(self) -> tuple[int, ...]:
+        """The long sides to optimise at, coarse to fine, ending at `size`."""
+        return tuple(s for s in self.scales if s < self.size) + (self.size,)
+
+
+def defaults() -> StyleParams:
+    return StyleParams()
+
+
+def validate(p: StyleParams) -> None:
+    """Raise ParamError naming the first parameter with a value the engine cannot use."""
+    from .backbone import LAYER_NAMES  # layer table lives with the backbone
+
+    def need(ok: bool, name: str, message: str) -> None:
+        if not ok:
+            raise ParamError(name, message)
+
+    def is_int(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def is_num(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+
+    need(is_int(p.size) and 16 <= p.size <= MAX_SIZE, "size", f"must be an integer from 16 to {MAX_SIZE}")
+    need(is_int(p.iterations) and 1 <= p.iterations <= MAX_ITERATIONS, "iterations",
+         f"must be an integer from 1 to {MAX_ITERATIONS}")
+    need(p.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}")
+    for name in ("content_weight", "style_weight", "tv_weight", "style_layer_weight_exp"):
+        need(is_num(getattr(p, name)) and getattr(p, name) >= 0, name, "must be a number >= 0")
+    need(is_num(p.content_weight_blend) and 0 <= p.content_weight_blend <= 1,
+         "content_weight_blend", "must be between 0 and 1")
+    need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale", "must be between 0.1 and 4")
+    vgg = LAYER_NAMES[p.backbone] if p.backbone in BACKBONES else ()
+    need(p.backbone in BACKBONES, "backbone", f"must be one of {', '.join(BACKBONES)}")
+    for name in ("content_layers", "style_layers"):
+        layers = getattr(p, name)
+        need(isinstance(layers, tuple) and len(layers) > 0, name, "needs at least one layer")
+        unknown = [layer for layer in layers if layer not in vgg]
+        need(not unknown, name, f"unknown layer {', '.join(map(str, unknown))} for {p.backbone}")
+    if p.style_blend_weights is not None:
+        w = p.style_blend_weights
+        need(all(is_num(x) and x >= 0 for x in w) and sum(w) > 0, "style_blend_weights",
+             "must be numbers >= 0 with a positive sum")
+    need(all(is_int(s) and 16 <= s <= MAX_SIZE for s in p.scales), "scales",
+         f"each scale must be an integer from 16 to {MAX_SIZE}")
+    need(list(p.scales) == sorted(set(p.scales)), "scales", "must be increasing")
+    need(len(p.schedule) <= p.iterations, "iterations", "must be at least the number of scales")
+    need(isinstance(p.init, str) and p.init != "", "init", "must be content, noise or an image path")
+    need(p.seed is None or (is_int(p.seed) and 0 <= p.seed < 2**63), "seed",
+         "must be a non-negative integer")
+    need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")
+    need(is_num(p.learning_rate) and p.learning_rate > 0, "learning_rate", "must be > 0")
+    need(is_num(p.beta1) and 0 <= p.beta1 < 1, "beta1", "must be in [0, 1)")
+    need(is_num(p.beta2) and 0 <= p.beta2 < 1, "beta2", "must be in [0, 1)")
+    need(is_num(p.epsilon) and p.epsilon > 0, "epsilon", "must be > 0")
+    need(is_int(p.snapshot_every) and p.snapshot_every >= 0, "snapshot_every",
+         "must be an integer >= 0")
+    need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
+         "must be a file path, 'random' or unset")
+    need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")

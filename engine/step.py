@@ -1,0 +1,23 @@
+"""The record `stylize()` yields once per iteration: everything a caller needs to show progress."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Step:
+    iteration: int  # 1-based, counted over all scales (a resumed run continues the count)
+    total: int  # params.iterations
+    losses: Mapping[str, float]  # weighted "content", "style", "tv" and their "total"
+    elapsed: float  # seconds since this run started
+    remaining: float  # estimated seconds to the last step
+    scale: int  # long side in px of the scale being optimised
+    seed: int  # the seed in use (drawn by the engine when params.seed is None)
+    image: Image.Image | None = field(default=None, repr=False)  # snapshot steps and the last
+
+    @property
+    def is_last(self) -> bool:
+        return self.iteration == self.total
