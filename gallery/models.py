@@ -1,0 +1,175 @@
+"""The gallery's domain: themes (paintings), users' photos, style jobs and their snapshots.
+
+The Job row is the source of truth for a job's life (status, attempts, heartbeat, progress, cancel
+flag): brokers can lose or repeat tasks, the table cannot.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def _private_path(kind: str, owner_id: int, ext: str) -> str:
+    """Unguessable path under private/: served only through views that check the owner."""
+    return f"private/{owner_id}/{kind}/{uuid.uuid4().hex}.{ext}"
+
+
+def theme_image_path(instance, filename):
+    return f"themes/{instance.slug}/{uuid.uuid4().hex[:8]}-{filename}"
+
+
+def photo_image_path(instance, filename):
+    return _private_path("photos", instance.owner_id, filename.rsplit(".", 1)[-1])
+
+
+def job_result_path(instance, filename):
+    return _private_path("results", instance.owner_id, filename.rsplit(".", 1)[-1])
+
+
+def snapshot_image_path(instance, filename):
+    return _private_path("snapshots", instance.job.owner_id, filename.rsplit(".", 1)[-1])
+
+
+class Theme(models.Model):
+    """A painting whose style users can apply. Its images are public."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    artist = models.CharField(max_length=200, blank=True)
+    year = models.CharField(max_length=32, blank=True, help_text="e.g. 1889 or c. 1830")
+    image = models.ImageField(upload_to=theme_image_path)
+    thumbnail = models.ImageField(upload_to=theme_image_path, blank=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True, help_text="where the image comes from")
+    licence = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True, db_index=True)
+    order = models.PositiveIntegerField(default=0)
+    # Engine parameters this painting looks best with (e.g. {"style_weight": 2.0}); a job's own
+    # choices override them.
+    default_params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.artist})" if self.artist else self.title
+
+
+class Photo(models.Model):
+    """A user's uploaded photograph, re-encoded (metadata stripped) and EXIF-rotated."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_image_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=photo_image_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size_bytes = models.PositiveIntegerField(default=0, help_text="stored file size")
+    checksum = models.CharField(max_length=64, db_index=True, help_text="sha256 of the stored image")
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="photo_owner_recent")]
+
+    def __str__(self):
+        return self.original_name or f"Photo {self.pk}"
+
+
+class Job(models.Model):
+    """One style transfer of a photo: every resolved parameter, its progress and its result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    # SET_NULL: deleting a photo keeps the user's finished paintings; a queued job then fails
+    # with a readable reason.
+    photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
+    themes = models.ManyToManyField(Theme, through="JobTheme", related_name="jobs")
+    # engine.StyleParams.to_dict(), seed included: re-running with it gives the same image.
+    params = models.JSONField(default=dict)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="times a worker claimed it")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last progress save")
+
+    iteration = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    losses = models.JSONField(default=dict, blank=True)  # latest {content, style, tv, total}
+    # [[iteration, total_loss], ...] sampled at each progress save, for the loss curve.
+    loss_history = models.JSONField(default=list, blank=True)
+    elapsed = models.FloatField(default=0.0)
+    remaining = models.FloatField(null=True, blank=True)
+
+    result = models.ImageField(upload_to=job_result_path, blank=True)
+    error = models.TextField(blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
+            models.Index(fields=["owner", "status"], name="job_owner_status"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
+        ]
+
+    def __str__(self):
+        return f"Job {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.iteration / self.total) if self.total else 0
+
+
+class JobTheme(models.Model):
+    """A theme in a job, with its blend weight (normalized by the engine)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="job_themes")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="job_themes")
+    weight = models.FloatField(default=1.0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["job", "theme"], name="job_theme_once")]
+
+    def __str__(self):
+        return f"{self.theme.slug} x{self.weight:g}"
+
+
+class Snapshot(models.Model):
+    """The image of a running job at one iteration, shown as a strip on the job page."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="snapshots")
+    iteration = models.PositiveIntegerField()
+    image = models.ImageField(upload_to=snapshot_image_path)
+    losses = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "iteration"]
+        constraints = [models.UniqueConstraint(fields=["job", "iteration"], name="snapshot_once")]
+
+    def __str__(self):
+        return f"Snapshot {self.iteration} of job {self.job_id}"

@@ -1,0 +1,179 @@
+"""Settings for the style gallery. Every value can come from the environment, with safe defaults.
+
+See the "Configuration" table in the README for the variables.
+"""
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from .env import envbool, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(envstr("STYLE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """DJANGO_SECRET_KEY, or a key generated once and kept (mode 600) in the data folder."""
+    key = envstr("DJANGO_SECRET_KEY", "")
+    if key:
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "gallery",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "stylesite.urls"
+WSGI_APPLICATION = "stylesite.wsgi.application"
+ASGI_APPLICATION = "stylesite.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is shared by the web server and the worker: WAL lets readers run beside the writer, the
+# busy timeout waits instead of failing, and IMMEDIATE transactions take the write lock up front so
+# a read-then-write transaction never dies with "database is locked".
+_SQLITE_PATH = DATA_DIR / "db.sqlite3"
+if envstr("DATABASE_URL", ""):
+    DATABASES = {"default": dj_database_url.parse(envstr("DATABASE_URL", ""), conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _SQLITE_PATH,
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "gallery:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("TZ", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Static files are served by whitenoise; every asset lives in the repo (no CDN).
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True  # serve straight from static/ when collectstatic has not run
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Media: photos, snapshots and results are private and served only through views that check the
+# owner; there is deliberately no public MEDIA_URL route.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+# Uploads: limits in bytes and pixels, checked before anything is written.
+STYLE_UPLOAD_MAX_BYTES = envint("STYLE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+STYLE_UPLOAD_MAX_PIXELS = envint("STYLE_UPLOAD_MAX_PIXELS", 40_000_000)
+STYLE_PHOTO_MAX_SIDE = envint("STYLE_PHOTO_MAX_SIDE", 2048)
+DATA_UPLOAD_MAX_MEMORY_SIZE = STYLE_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Engine: which backbone and weights the worker uses.
+STYLE_WEIGHTS = envstr("STYLE_WEIGHTS", "") or None
+STYLE_BACKBONE = envstr("STYLE_BACKBONE", "vgg19")
+STYLE_DEVICE = envstr("STYLE_DEVICE", "auto")
+
+# HTTPS deployments: DJANGO_HTTPS=true turns on secure cookies, HSTS and the redirect.
+_HTTPS = envbool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = _HTTPS
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
+SECURE_HSTS_PRELOAD = _HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_PROXY", False) else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# The worker: django-q2 with the Django ORM as broker (nothing else to start) or Redis when
+# REDIS_URL is set. A style job runs for minutes: `retry` must exceed `timeout` or the broker hands
+# the task out again while it still runs. One worker per GPU (or one on a CPU: torch uses every core).
+STYLE_JOB_TIMEOUT = envint("STYLE_JOB_TIMEOUT", 4 * 3600)
+Q_CLUSTER = {
+    "name": "stylegallery",
+    "workers": envint("STYLE_WORKERS", 1),
+    "timeout": STYLE_JOB_TIMEOUT,
+    "retry": STYLE_JOB_TIMEOUT + 600,
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 250,
+    "label": "Worker",
+}
+if envstr("REDIS_URL", ""):
+    Q_CLUSTER["redis"] = envstr("REDIS_URL", "")
+else:
+    Q_CLUSTER["orm"] = "default"
