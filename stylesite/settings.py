@@ -2,6 +2,7 @@
 
 See the "Configuration" table in the README for the variables.
 """
+import os
 import secrets
 from pathlib import Path
 
@@ -80,21 +81,21 @@ TEMPLATES = [
 # SQLite is shared by the web server and the worker: WAL lets readers run beside the writer, the
 # busy timeout waits instead of failing, and IMMEDIATE transactions take the write lock up front so
 # a read-then-write transaction never dies with "database is locked".
-_SQLITE_PATH = DATA_DIR / "db.sqlite3"
-if envstr("DATABASE_URL", ""):
-    DATABASES = {"default": dj_database_url.parse(envstr("DATABASE_URL", ""), conn_max_age=60)}
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": _SQLITE_PATH,
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+_SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL", "") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}", conn_max_age=0
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = _SQLITE_OPTIONS
+    # A file (not :memory:) so that a real worker process in the tests can share it; one per
+    # test run so that runs side by side do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

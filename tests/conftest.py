@@ -38,3 +38,16 @@ def starry_night() -> Path:
 @pytest.fixture(scope="session")
 def the_scream() -> Path:
     return _shared_image(STYLE_DIR, "the_scream.jpg")
+
+
+@pytest.fixture(autouse=True)
+def _private_media_root(request, tmp_path_factory):
+    """Every Django test writes media into its own temporary folder, never into ./data."""
+    if "settings" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        # Tests that touch no database or settings (the engine's) need nothing here.
+        try:
+            import django  # noqa: F401
+        except ImportError:
+            return
+    settings = request.getfixturevalue("settings")
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
