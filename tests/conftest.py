@@ -41,13 +41,6 @@ def the_scream() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _private_media_root(request, tmp_path_factory):
-    """Every Django test writes media into its own temporary folder, never into ./data."""
-    if "settings" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
-        # Tests that touch no database or settings (the engine's) need nothing here.
-        try:
-            import django  # noqa: F401
-        except ImportError:
-            return
-    settings = request.getfixturevalue("settings")
+def _media_root(settings, tmp_path_factory):
+    """Every test writes media into its own temporary folder, never into ./data."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
