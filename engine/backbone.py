@@ -41,6 +41,14 @@ LAYER_INDEX: dict[str, dict[str, int]] = {
 # The ordered relu layer names of each backbone; params.py validates layer choices against it.
 LAYER_NAMES: dict[str, tuple[str, ...]] = {name: tuple(ix) for name, ix in LAYER_INDEX.items()}
 
+
+
+def min_side(layer: str) -> int:
+    """The smallest image side that still reaches `layer`: each 2x2 pooling before it halves."""
+    block = int(layer.removeprefix("relu").split("_")[0])
+    return 2 ** (block - 1)
+
+
 _REMEDIES = (
     "give a local VGG state dict with --weights or the STYLE_WEIGHTS environment variable, "
     "or allow torchvision to download its ImageNet weights (network access, cached under "
@@ -136,8 +144,12 @@ def _features(backbone: str, weights: str | None, device: str) -> nn.Sequential:
         except RuntimeError as error:
             raise WeightsError(_mismatch(backbone, weights, state, error)) from None
     features.requires_grad_(False).eval()
-    # channels_last: 0.91x the time of the default layout on our CPUs (DESIGN.md).
-    return features.to(device=device, memory_format=torch.channels_last)
+    for p in features.parameters():
+        # channels_last: 0.91x the time of the default layout on our CPUs (DESIGN.md). A copy
+        # of every tensor, so none keeps the memory-mapped file (all its pages) alive.
+        layout = torch.channels_last if p.dim() == 4 else torch.contiguous_format
+        p.data = p.data.to(device).clone(memory_format=layout)
+    return features
 
 
 def _state_dict(backbone: str, weights: str | None) -> dict[str, torch.Tensor]:

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class GalleryConfig(AppConfig):
     name = "gallery"
     verbose_name = "Style gallery"
+
+    def ready(self):
+        # The worker's start-up hook (the reaper); it touches neither torch nor CUDA.
+        from .worker import signals  # noqa: F401

@@ -1,4 +1,31 @@
 from django.urls import path
 
+from .views import accounts, jobs, media, photos, themes
+from .views import job_detail
+
 app_name = "gallery"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", themes.home, name="home"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("themes/", themes.theme_list, name="themes"),
+    path("photos/", photos.photo_list, name="photos"),
+    path("photos/<int:pk>/delete/", photos.photo_delete, name="photo-delete"),
+    path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/new/", jobs.job_new, name="job-new"),
+    path("jobs/<int:pk>/delete/", jobs.job_delete, name="job-delete"),
+    # Media, served only through views (private ones check the owner; see views/media.py).
+    path("files/photos/<int:pk>/image/", media.photo_image, name="photo-image"),
+    path("files/photos/<int:pk>/thumbnail/", media.photo_thumbnail, name="photo-thumbnail"),
+    path("files/jobs/<int:pk>/result/", media.job_result, name="job-result"),
+    path("files/snapshots/<int:pk>/image/", media.snapshot_image, name="snapshot-image"),
+    path("files/themes/<slug:slug>/image/", media.theme_image, name="theme-image"),
+    path("files/themes/<slug:slug>/thumbnail/", media.theme_thumbnail, name="theme-thumbnail"),
+]
+
+# job page (worker)
+urlpatterns += [
+    path("jobs/<int:pk>/", job_detail.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/progress/", job_detail.job_progress, name="job-progress"),
+    path("jobs/<int:pk>/cancel/", job_detail.job_cancel, name="job-cancel"),
+    path("jobs/<int:pk>/retry/", job_detail.job_retry, name="job-retry"),
+]

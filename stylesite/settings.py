@@ -178,3 +178,57 @@ if envstr("REDIS_URL", ""):
     Q_CLUSTER["redis"] = envstr("REDIS_URL", "")
 else:
     Q_CLUSTER["orm"] = "default"
+# Crash recovery (gallery/worker/reaper.py): a running job without a heartbeat (saved with its
+# progress, every second or so) for STYLE_STALE_SECONDS lost its worker; it is resumed from its last
+# snapshot, or marked failed once it has been claimed STYLE_MAX_ATTEMPTS times.
+STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 120)
+STYLE_MAX_ATTEMPTS = envint("STYLE_MAX_ATTEMPTS", 3)
+
+# The REST API (/api/v1/): token first so an anonymous request gets 401 with WWW-Authenticate
+# (session-only would answer 403); the browser's session works too (with CSRF). Throttle rates are
+# per user (per IP for anonymous requests), counted in the default cache: per process with the
+# default local-memory cache, so several web processes need a shared cache for exact limits.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": envint("STYLE_API_PAGE_SIZE", 20),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "gallery.api.throttling.UserRateThrottle",
+        "gallery.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": envstr("STYLE_API_RATE", "120/min"),
+        "anon": envstr("STYLE_API_ANON_RATE", "30/min"),
+        "job_create": envstr("STYLE_API_JOB_RATE", "30/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "gallery.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# The OpenAPI schema (/api/v1/schema/) and its docs (/api/v1/docs/, /api/v1/redoc/), with Swagger UI
+# and ReDoc served from drf-spectacular-sidecar's static files: no CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Style gallery API",
+    "DESCRIPTION": (
+        "Upload photos, turn them into paintings in the style of a theme, follow the jobs and "
+        "download the results. Authenticate with `Authorization: Token <key>` (POST /api/v1/auth/token/) "
+        "or a browser session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Separate request and response components: an upload is binary going in and a URL coming out.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "gallery.models.Job.Status"},
+}

@@ -1,0 +1,38 @@
+"""Choosing the device: CUDA when asked for or available, else the CPU with all its cores."""
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+
+from .params import ParamError
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """"auto" -> cuda if available, else cpu. Asking for cuda without one is a ParamError."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise ParamError("device", "CUDA is not available on this machine; use cpu or auto")
+        _repeatable_cuda()
+    elif name == "cpu":
+        _use_all_cores()
+    else:
+        raise ParamError("device", "must be one of auto, cpu, cuda")
+    return torch.device(name)
+
+
+@functools.cache
+def _use_all_cores() -> None:
+    """Once per process: torch's default may be fewer threads than the cores we may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    torch.set_num_threads(max(1, cores or 1))
+
+
+@functools.cache
+def _repeatable_cuda() -> None:
+    """Same seed, same pixels: no autotuned (run-dependent) convolution algorithms."""
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True

@@ -1,0 +1,167 @@
+"""The objective: content, style (Gram) and total-variation losses as small composed modules.
+
+Each loss holds its target as a buffer (so `.to(device)` moves it) and returns one scalar.
+Weights and layer choices are composed (`Scale(LayerApply(StyleLoss(t), "relu3_1"), w)`), summed
+per kind by `SumLoss`, and `Objective` reports the three weighted kinds separately.
+
+Normalization (this differs from Gatys et al. (2016), whose raw sums grow with the image size
+and differ by orders of magnitude between layers): Gram matrices are divided by C*H*W, and each
+content and style term is divided by the squared norm of its target, so a term is a relative
+error around 1 whatever the size, the layer, the weights file's activation scale or the style
+image. The default weights in `StyleParams` therefore hold at every size.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch import nn
+
+_EPS = 1e-8  # keeps an all-zero target (a black image) from dividing by zero
+
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """Gram matrix of (B, C, H, W) features, divided by C*H*W: (B, C, C)."""
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)  # (B, C, HW); a view for channels_last too
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+class ContentLoss(nn.Module):
+    """||F - T||^2 / ||T||^2 on one layer's features."""
+
+    def __init__(self, target: torch.Tensor):
+        super().__init__()
+        self.register_buffer("target", target.detach())
+        self.register_buffer("norm", target.detach().pow(2).sum().add(_EPS))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return (features - self.target).pow(2).sum() / self.norm
+
+
+class StyleLoss(nn.Module):
+    """||G(F) - T||^2 / ||T||^2 where T is a (blend of) Gram matrices, (1, C, C)."""
+
+    def __init__(self, target: torch.Tensor):
+        super().__init__()
+        self.register_buffer("target", target.detach())
+        self.register_buffer("norm", target.detach().pow(2).sum().add(_EPS))
+
+    @classmethod
+    def blended(cls, features: Sequence[torch.Tensor], weights: Sequence[float]) -> "StyleLoss":
+        """One target from several style images: their Gram matrices averaged with `weights`."""
+        return cls(sum(w * gram(f) for f, w in zip(features, weights)))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return (gram(features) - self.target).pow(2).sum() / self.norm
+
+
+class TVLoss(nn.Module):
+    """Mean squared difference between neighbouring pixels, summed over both directions."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        dy = image[..., 1:, :] - image[..., :-1, :]
+        dx = image[..., :, 1:] - image[..., :, :-1]
+        return dy.pow(2).mean() + dx.pow(2).mean()
+
+
+class LayerApply(nn.Module):
+    """Applies a loss to one named layer of a features dict."""
+
+    def __init__(self, loss: nn.Module, layer: str):
+        super().__init__()
+        self.loss, self.layer = loss, layer
+
+    def extra_repr(self) -> str:
+        return f"layer={self.layer!r}"
+
+    def forward(self, features: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return self.loss(features[self.layer])
+
+
+class Scale(nn.Module):
+    """Multiplies a loss by a constant weight."""
+
+    def __init__(self, loss: nn.Module, weight: float):
+        super().__init__()
+        self.loss, self.weight = loss, float(weight)
+
+    def extra_repr(self) -> str:
+        return f"weight={self.weight:g}"
+
+    def forward(self, *args) -> torch.Tensor:
+        return self.loss(*args) * self.weight
+
+
+class SumLoss(nn.ModuleList):
+    """The sum of its losses, all called with the same input."""
+
+    def forward(self, *args) -> torch.Tensor:
+        return sum(loss(*args) for loss in self)
+
+
+class Objective(nn.Module):
+    """content + style on the backbone's features, tv on the image; each already weighted."""
+
+    def __init__(self, content: SumLoss, style: SumLoss, tv: nn.Module):
+        super().__init__()
+        self.content, self.style, self.tv = content, style, tv
+
+    @property
+    def layers(self) -> set[str]:
+        """The feature layers this objective reads."""
+        return {m.layer for m in self.modules() if isinstance(m, LayerApply)}
+
+    def forward(self, image: torch.Tensor, features: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {"content": self.content(features), "style": self.style(features), "tv": self.tv(image)}
+
+
+def layer_weights(layers: Sequence[str], exp: float) -> dict[str, float]:
+    """Style layer i gets (i + 1) ** exp, normalized to sum to 1 (exp 0: equal weights)."""
+    raw = [(i + 1) ** exp for i in range(len(layers))]
+    return {layer: w / sum(raw) for layer, w in zip(layers, raw)}
+
+
+def content_blend(layers: Sequence[str], blend: float) -> dict[str, float]:
+    """The first content layer gets `blend`, the others share the rest equally."""
+    if len(layers) == 1:
+        return {layers[0]: 1.0}
+    rest = (1.0 - blend) / (len(layers) - 1)
+    return {layer: blend if i == 0 else rest for i, layer in enumerate(layers)}
+
+
+def normalized(weights: Sequence[float] | None, n: int) -> list[float]:
+    """Blend weights summing to 1; None means equal."""
+    w = [1.0] * n if weights is None else [float(x) for x in weights]
+    return [x / sum(w) for x in w]
+
+
+def content_weights(params) -> dict[str, float]:
+    """Total weight of each content layer (zero-weight layers left out: no need to compute them)."""
+    blend = content_blend(params.content_layers, params.content_weight_blend)
+    return {k: v * params.content_weight for k, v in blend.items() if v * params.content_weight > 0}
+
+
+def style_weights(params) -> dict[str, float]:
+    """Total weight of each style layer (zero-weight layers left out)."""
+    per_layer = layer_weights(params.style_layers, params.style_layer_weight_exp)
+    return {k: v * params.style_weight for k, v in per_layer.items() if v * params.style_weight > 0}
+
+
+@torch.no_grad()
+def build_objective(
+    params,
+    content_features: Mapping[str, torch.Tensor],
+    style_features: Sequence[Mapping[str, torch.Tensor]],
+) -> Objective:
+    """The weighted objective with targets taken from precomputed features (computed once)."""
+    blend = normalized(params.style_blend_weights, len(style_features))
+    content = SumLoss(
+        Scale(LayerApply(ContentLoss(content_features[layer]), layer), w)
+        for layer, w in content_weights(params).items()
+    )
+    style = SumLoss(
+        Scale(LayerApply(StyleLoss.blended([f[layer] for f in style_features], blend), layer), w)
+        for layer, w in style_weights(params).items()
+    )
+    return Objective(content, style, Scale(TVLoss(), params.tv_weight))

@@ -1,0 +1,231 @@
+"""The optimizer loop: `stylize()` yields a `Step` per iteration; callers show, save or stop.
+
+Gatys, Ecker and Bethge, "A Neural Algorithm of Artistic Style" (arXiv 1508.06576): the pixels of
+an image are optimized so its VGG features match the content photograph's and its Gram matrices
+the painting's. The generator never prints; stopping early is closing it (or just not asking for
+the next step).
+"""
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from . import color
+from .backbone import LAYER_INDEX, load_backbone, min_side
+from .device import resolve_device
+from .images import load_image, resize_long_side, resize_to, to_image, to_tensor
+from .losses import build_objective, content_weights, style_weights
+from .params import ParamError, StyleParams
+from .step import Step
+
+# L-BFGS curvature pairs kept. Each pair costs 2 copies of the image (2 x 3 MB at 512x512), so
+# 100 (jcjohnson's default) would cost 600 MB of RAM; 50 does as well in our runs at half of it.
+LBFGS_HISTORY = 50
+
+
+def stylize(
+    content: Image.Image,
+    styles: Sequence[Image.Image],
+    params: StyleParams,
+    *,
+    start_iteration: int = 0,
+    init_image: Image.Image | None = None,
+) -> Iterator[Step]:
+    """Style `content` after `styles`; one `Step` per iteration, the image on snapshot steps
+    (every `params.snapshot_every`-th iteration) and on the last one, at full size.
+
+    Multi-scale (`params.schedule`, e.g. 128, 256, 512): the iterations are split equally between
+    the scales (the first scales take any remainder: they are the cheapest), each scale starts
+    from the previous result upscaled, and the style images are resized with the content to
+    `style_scale` times the scale's long side.
+
+    Resuming a run that stopped after `start_iteration` iterations: pass its last image as
+    `init_image`; the remaining iterations run at the scale(s) they belong to, the count goes on.
+    The optimizer's memory (L-BFGS history, Adam moments) starts afresh.
+
+    Bad arguments raise `ParamError` here, at the call; missing weights raise `WeightsError`
+    at the first step.
+    """
+    styles = list(styles)
+    if not styles:
+        raise ParamError("styles", "needs at least one style image")
+    blend = params.style_blend_weights
+    if blend is not None and len(blend) != len(styles):
+        raise ParamError("style_blend_weights",
+                         f"needs one weight per style image ({len(styles)}), got {len(blend)}")
+    if not (isinstance(start_iteration, int) and 0 <= start_iteration < params.iterations):
+        raise ParamError("start_iteration", f"must be from 0 to {params.iterations - 1}")
+    if init_image is None and start_iteration > 0:
+        raise ParamError("init_image", "resuming (start_iteration > 0) needs the last image")
+    need = min_side(_deepest(params))
+    for size, _, _ in plan(params):
+        w, h = _dims(content, size)
+        if min(w, h) < need:
+            raise ParamError("scales" if size < params.size else "size",
+                             f"at {size} px the image is {w}x{h}; the network needs at least "
+                             f"{need} px on each side")
+    if init_image is None and params.init not in ("content", "noise"):
+        init_image = load_image(params.init)  # ImageError now, not after minutes of work
+    device = resolve_device(params.device)
+    seed = params.seed if params.seed is not None else secrets.randbits(63)
+    return _run(content, styles, params, device, seed, start_iteration, init_image)
+
+
+def plan(params: StyleParams) -> list[tuple[int, int, int]]:
+    """(long side, first iteration, last iteration) of each scale, 1-based and inclusive."""
+    sizes = params.schedule
+    share, extra = divmod(params.iterations, len(sizes))
+    out, first = [], 1
+    for i, size in enumerate(sizes):
+        n = share + (1 if i < extra else 0)
+        out.append((size, first, first + n - 1))
+        first += n
+    return out
+
+
+def _run(content, styles, params, device, seed, start_iteration, init_image) -> Iterator[Step]:
+    started = time.perf_counter()
+    net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
+                        last_layer=_deepest(params))
+    scales = [s for s in plan(params) if s[2] > start_iteration]
+    cost = {size: _pixels(content, size) for size, _, _ in scales}  # per iteration, at each scale
+    x = None  # the image being optimized, (1, 3, H, W)
+    clock = _Clock()
+
+    for size, first, last in scales:
+        content_img = resize_long_side(content, size)
+        c = to_tensor(content_img).unsqueeze(0).to(device)  # (1, 3, H, W)
+        h, w = c.shape[-2:]
+        objective = _objective(net, c, styles, params, size, device)
+        if x is None:
+            x = _initial(c, params, seed, init_image)
+        else:  # coarse to fine: the previous result, upscaled
+            x = F.interpolate(x.detach(), size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
+        x = x.detach().requires_grad_(True)
+        optimizer = _optimizer(params, x)
+        losses = {}
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            terms = objective(x, net(x, objective.layers))
+            total = terms["content"] + terms["style"] + terms["tv"]
+            total.backward()
+            losses.update({k: float(v.detach()) for k, v in terms.items()}, total=float(total.detach()))
+            return total
+
+        for iteration in range(max(first, start_iteration + 1), last + 1):
+            clock.start()
+            optimizer.step(closure)  # L-BFGS with max_iter=1: exactly one closure call
+            if params.optimizer == "adam":
+                with torch.no_grad():
+                    x.clamp_(0, 1)  # Adam steps are small: keep pixels in range as we go
+            clock.done(cost[size])
+            image = None
+            if iteration == params.iterations or (
+                params.snapshot_every and iteration % params.snapshot_every == 0
+            ):
+                image = _picture(x, c, params)
+            todo = sum(cost[s] * max(0, b - max(a, iteration + 1) + 1) for s, a, b in scales)
+            yield Step(
+                iteration=iteration,
+                total=params.iterations,
+                losses=dict(losses),
+                elapsed=time.perf_counter() - started,
+                remaining=clock.remaining(todo),
+                scale=size,
+                seed=seed,
+                image=image,
+            )
+
+
+def _deepest(params: StyleParams) -> str:
+    """The deepest layer with a weight: the network is cut after it."""
+    used = set(content_weights(params)) | set(style_weights(params)) or {params.style_layers[0]}
+    return max(used, key=LAYER_INDEX[params.backbone].__getitem__)
+
+
+@torch.no_grad()
+def _objective(net, c, styles, params, size, device):
+    """The objective at one scale, its targets computed once."""
+    layers_c, layers_s = set(content_weights(params)), set(style_weights(params))
+    content_features = net(c, layers_c) if layers_c else {}
+    style_features = []
+    need = min_side(_deepest(params))
+    for style in styles:
+        w, h = style.size
+        # At least `need` px on the short side, or the deepest layers would have no pixels.
+        long_side = max(round(size * params.style_scale), math.ceil(need * max(w, h) / min(w, h)))
+        s = to_tensor(resize_long_side(style, long_side))
+        s = s.unsqueeze(0).to(device)  # (1, 3, h, w)
+        if params.match_histogram:
+            s = color.match_histogram(s, c)
+        style_features.append(net(s, layers_s) if layers_s else {})
+    return build_objective(params, content_features, style_features).to(device)
+
+
+def _initial(c: torch.Tensor, params: StyleParams, seed: int, init_image) -> torch.Tensor:
+    """The first scale's starting image: a given image, the content, or seeded noise."""
+    h, w = c.shape[-2:]
+    if init_image is not None:
+        return to_tensor(resize_to(init_image, (h, w))).unsqueeze(0).to(c.device)
+    if params.init == "content":
+        return c.clone()
+    # A private generator, on the CPU: the same seed gives the same noise on any device, and
+    # the caller's global RNG is left alone.
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand((1, 3, h, w), generator=generator).to(c.device)
+
+
+def _optimizer(params: StyleParams, x: torch.Tensor) -> torch.optim.Optimizer:
+    if params.optimizer == "adam":
+        return torch.optim.Adam([x], lr=params.learning_rate, betas=(params.beta1, params.beta2),
+                                eps=params.epsilon)
+    # max_iter=1 and no line search: one function evaluation per step, so every iteration is a
+    # Step. Zero tolerances: torch's defaults would silently stop updating on tiny gradients.
+    return torch.optim.LBFGS([x], lr=1, max_iter=1, history_size=LBFGS_HISTORY,
+                             tolerance_grad=0, tolerance_change=0)
+
+
+def _picture(x: torch.Tensor, c: torch.Tensor, params: StyleParams) -> Image.Image:
+    """The image as shown: clamped, and with the content's colours when asked for."""
+    out = x.detach()[0].clamp(0, 1)
+    if params.preserve_colors:
+        out = color.preserve_colors(out, c[0])
+    return to_image(out)
+
+
+def _dims(content: Image.Image, size: int) -> tuple[int, int]:
+    """(width, height) of `content` with its long side at `size`, rounded as `resize_long_side` does."""
+    w, h = content.size
+    k = size / max(w, h)
+    return max(1, round(w * k)), max(1, round(h * k))
+
+
+def _pixels(content: Image.Image, size: int) -> int:
+    w, h = _dims(content, size)
+    return w * h
+
+
+class _Clock:
+    """Time per pixel-iteration, so the estimate holds across scales of different sizes."""
+
+    def __init__(self):
+        self.seconds, self.pixels, self.t0 = 0.0, 0, 0.0
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def done(self, pixels: int) -> None:
+        self.seconds += time.perf_counter() - self.t0
+        self.pixels += pixels
+
+    def remaining(self, pixels_to_do: int) -> float:
+        # The average over the whole run, not the last step: it falls steadily as the work
+        # does, and rises only when the machine slows down for long (then it should).
+        return self.seconds / max(self.pixels, 1) * pixels_to_do

@@ -1,0 +1,212 @@
+"""Admin: themes (with previews; a painting is validated like a photo), photos, jobs, snapshots.
+
+Deletes go through the services so files are removed with their rows. django-q2 registers its
+own admin (queued, successful and failed tasks, schedules).
+"""
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from . import services
+from .models import Job, JobTheme, Photo, Snapshot, Theme
+from .views.media import file_response
+
+
+def _admin_file_view(model_admin, model, field):
+    """A private file for staff who may view `model` in the admin (the site's views are owner-only)."""
+    def view(request, pk):
+        if not model_admin.has_view_permission(request):
+            raise PermissionDenied
+        return file_response(getattr(get_object_or_404(model, pk=pk), field), private=True)
+    return model_admin.admin_site.admin_view(view)
+
+
+def _preview(url: str, *, size: int = 64):
+    return format_html(
+        '<img src="{}" alt="" style="width:{}px;height:{}px;object-fit:cover;border-radius:6px">', url, size, size
+    )
+
+
+class ThemeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = "__all__"
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if "image" in self.changed_data and image:
+            try:
+                services.decode_upload(image)  # the same checks as a user's photo
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
+        return image
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    form = ThemeAdminForm
+    list_display = ("preview", "title", "artist", "year", "slug", "is_active", "order")
+    list_display_links = ("preview", "title")
+    list_editable = ("is_active", "order")
+    list_filter = ("is_active",)
+    search_fields = ("title", "artist", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("large_preview", "thumbnail", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "artist", "year", "description")}),
+        ("Painting", {"fields": ("image", "large_preview", "thumbnail", "source", "licence")}),
+        ("Use", {"fields": ("is_active", "order", "default_params")}),
+        ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="Painting")
+    def preview(self, theme):
+        return _preview(reverse("gallery:theme-thumbnail", args=[theme.slug])) if theme.image else "—"
+
+    @admin.display(description="Preview")
+    def large_preview(self, theme):
+        return _preview(reverse("gallery:theme-thumbnail", args=[theme.slug]), size=240) if theme.image else "—"
+
+    def save_model(self, request, obj, form, change):
+        if "image" in form.changed_data and form.cleaned_data.get("image"):
+            # Stored re-encoded (metadata stripped) with a fresh thumbnail, like a photo.
+            services.theme_set_image(theme=obj, upload=form.cleaned_data["image"])
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ("preview", "__str__", "owner", "width", "height", "size_bytes", "created_at")
+    list_select_related = ("owner",)
+    list_filter = ("created_at",)
+    search_fields = ("original_name", "owner__username", "checksum")
+    date_hierarchy = "created_at"
+    readonly_fields = ("preview", "owner", "image", "thumbnail", "width", "height", "size_bytes", "checksum",
+                       "original_name", "created_at")
+    actions = ["delete_with_files"]
+
+    def has_add_permission(self, request):
+        return False  # photos come in through the site or the API, where they are validated
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/thumbnail/", _admin_file_view(self, Photo, "thumbnail"), name="gallery_photo_thumbnail"),
+        ] + super().get_urls()
+
+    @admin.display(description="Photo")
+    def preview(self, photo):
+        return _preview(reverse("admin:gallery_photo_thumbnail", args=[photo.pk])) if photo.pk else "—"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # the bulk delete would leave the files behind
+        return actions
+
+    @admin.action(description="Delete selected photos and their files", permissions=["delete"])
+    def delete_with_files(self, request, queryset):
+        for photo in queryset:
+            services.photo_delete(photo=photo)
+
+    def delete_model(self, request, obj):
+        services.photo_delete(photo=obj)
+
+
+class JobThemeInline(admin.TabularInline):
+    model = JobTheme
+    extra = 0
+    fields = ("theme", "weight", "position")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SnapshotInline(admin.TabularInline):
+    model = Snapshot
+    extra = 0
+    fields = ("iteration", "preview", "losses", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Image")
+    def preview(self, snapshot):
+        return _preview(reverse("admin:gallery_job_snapshot", args=[snapshot.pk]))
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "status", "progress", "theme_list", "device", "created_at", "finished_at")
+    list_filter = ("status", "device", "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("=id", "owner__username", "error")
+    date_hierarchy = "created_at"
+    inlines = [JobThemeInline, SnapshotInline]
+    readonly_fields = (
+        "owner", "photo", "params", "status", "cancel_requested", "attempts", "heartbeat_at", "iteration",
+        "total", "losses", "loss_history", "elapsed", "remaining", "result_preview", "result", "error",
+        "device", "engine_version", "created_at", "started_at", "finished_at", "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("owner", "photo", "status", "cancel_requested", "error")}),
+        ("Progress", {"fields": ("iteration", "total", "losses", "elapsed", "remaining", "attempts",
+                                 "heartbeat_at", "loss_history")}),
+        ("Result", {"fields": ("result_preview", "result", "device", "engine_version")}),
+        ("Parameters", {"fields": ("params",)}),
+        ("Dates", {"fields": ("created_at", "started_at", "finished_at", "updated_at")}),
+    )
+    actions = ["cancel_jobs", "delete_with_files"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("job_themes__theme")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/result/", _admin_file_view(self, Job, "result"), name="gallery_job_result"),
+            path("snapshots/<int:pk>/", _admin_file_view(self, Snapshot, "image"), name="gallery_job_snapshot"),
+        ] + super().get_urls()
+
+    @admin.display(description="Progress")
+    def progress(self, job):
+        return f"{job.iteration}/{job.total}"
+
+    @admin.display(description="Themes")
+    def theme_list(self, job):
+        return ", ".join(f"{jt.theme.slug}×{jt.weight:g}" for jt in job.job_themes.all())
+
+    @admin.display(description="Result")
+    def result_preview(self, job):
+        return _preview(reverse("admin:gallery_job_result", args=[job.pk]), size=240) if job.result else "—"
+
+    @admin.action(description="Cancel selected jobs")
+    def cancel_jobs(self, request, queryset):
+        for job in queryset:
+            services.job_cancel(job=job)
+
+    @admin.action(description="Delete selected jobs and their files", permissions=["delete"])
+    def delete_with_files(self, request, queryset):
+        for job in queryset:
+            services.job_delete(job=job)
+
+    def delete_model(self, request, obj):
+        services.job_delete(job=obj)

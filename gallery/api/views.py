@@ -1,0 +1,257 @@
+"""The API's viewsets: an input serializer, one service call, a response.
+
+Ownership lives in `get_queryset()` (through gallery.selectors): another user's photo or job is
+simply not found (404), never forbidden (403). Anonymous requests get 401.
+"""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch, ProtectedError
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..models import Job, Snapshot, Theme
+from . import tokens
+from .permissions import IsStaffOrReadOnly
+from .schema import Detail
+from .serializers import (
+    JobCreateSerializer,
+    JobDetailSerializer,
+    JobSerializer,
+    PhotoSerializer,
+    SnapshotSerializer,
+    ThemeSerializer,
+    TokenSerializer,
+)
+from .throttling import JobCreateThrottle
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Not possible in the object's current state."
+    default_code = "conflict"
+
+
+CONFLICT = OpenApiResponse(Detail, description="Not possible in the object's current state.")
+
+
+def _field_errors(exc: DjangoValidationError, *, default_field: str | None = None) -> ValidationError:
+    """A service's ValidationError as the API's JSON field errors; unkeyed messages go to
+    `default_field` when the request has one obvious field."""
+    if default_field and not hasattr(exc, "error_dict"):
+        return ValidationError({default_field: exc.messages})
+    return ValidationError(as_serializer_error(exc))
+
+
+@csrf_exempt  # it changes nothing, whatever the method
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/v1/: a JSON 404, like the API's own."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+class AuthTokenView(APIView):
+    """POST a username and password for your token; DELETE (authenticated) revokes it."""
+
+    serializer_class = AuthTokenSerializer
+
+    def get_authenticators(self):
+        # Logging in needs no credentials but the password; a browser's session cookie must not
+        # turn the request into a CSRF-checked one.
+        return [] if getattr(self.request, "method", None) == "POST" else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(
+        tags=["auth"], auth=[], request=AuthTokenSerializer,
+        responses={200: TokenSerializer, 400: OpenApiResponse(description="Wrong username or password.")},
+        summary="Get your API token",
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token = tokens.token_get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+    @extend_schema(tags=["auth"], request=None, responses={204: None}, summary="Revoke your API token")
+    def delete(self, request):
+        tokens.token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- themes ------------------------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary="List the themes"),
+    retrieve=extend_schema(summary="Get a theme"),
+    create=extend_schema(summary="Add a theme (staff)"),
+    update=extend_schema(summary="Replace a theme (staff)"),
+    partial_update=extend_schema(summary="Change a theme (staff)"),
+    destroy=extend_schema(summary="Delete a theme (staff)",
+                          responses={204: None, 409: CONFLICT}),
+)
+@extend_schema(tags=["themes"])
+class ThemeViewSet(viewsets.ModelViewSet):
+    """Paintings to apply. Everyone signed in reads the active ones; staff read all and write."""
+
+    serializer_class = ThemeSerializer
+    permission_classes = [IsAuthenticated, IsStaffOrReadOnly]
+    parser_classes = [MultiPartParser, JSONParser]  # JSON for changes without a new painting
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def get_queryset(self):
+        return Theme.objects.all() if self.request.user.is_staff else selectors.active_themes()
+
+    def perform_destroy(self, instance):
+        names = [instance.image.name, instance.thumbnail.name]
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise Conflict("Jobs use this theme: deactivate it (is_active: false) instead.") from None
+        for name in filter(None, names):
+            instance.image.storage.delete(name)
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary="List your photos"),
+    retrieve=extend_schema(summary="Get one of your photos", responses={200: PhotoSerializer}),
+    create=extend_schema(summary="Upload a photo (multipart, field `image`)"),
+    destroy=extend_schema(summary="Delete one of your photos", responses={204: None}),
+)
+@extend_schema(tags=["photos"])
+class PhotoViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                   mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Your photos. The image and thumbnail URLs need the same authentication as the API."""
+
+    serializer_class = PhotoSerializer
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self):
+        return selectors.photos_for(self.request.user)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.photo_create(
+                owner=self.request.user, upload=serializer.validated_data["image"]
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc, default_field="image") from exc
+
+    def perform_destroy(self, instance):
+        services.photo_delete(photo=instance)
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+class JobFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Job.Status.choices, required=False)
+    theme = serializers.SlugField(required=False, help_text="A theme's slug.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your jobs, newest first",
+        parameters=[
+            OpenApiParameter("status", enum=Job.Status.values, description="Only jobs in this state."),
+            OpenApiParameter("theme", str, description="Only jobs using this theme (slug)."),
+        ],
+    ),
+    retrieve=extend_schema(summary="Get one of your jobs: status, progress, snapshots, result",
+                           responses={200: JobDetailSerializer}),
+    create=extend_schema(summary="Start a job", request=JobCreateSerializer,
+                         responses={201: JobDetailSerializer}),
+    destroy=extend_schema(summary="Delete one of your jobs (a running one is cancelled first)",
+                          responses={204: None}),
+)
+@extend_schema(tags=["jobs"])
+class JobViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                 mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Your style jobs. Create one with JSON; follow it with GET until `status` is final."""
+
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            filters = JobFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            return selectors.gallery_jobs(user, **filters.validated_data)
+        return selectors.jobs_for(user).prefetch_related(
+            Prefetch("snapshots", queryset=Snapshot.objects.order_by("iteration"))
+        )
+
+    def get_serializer_class(self):
+        return {
+            "create": JobCreateSerializer,
+            "list": JobSerializer,
+            "snapshots": SnapshotSerializer,
+        }.get(self.action, JobDetailSerializer)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(JobCreateThrottle())
+        return throttles
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            job = services.job_create(
+                owner=request.user,
+                photo=data["photo"],
+                themes=[(t["theme"], t["weight"]) for t in data["themes"]],
+                params=serializer.params,
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(
+            JobDetailSerializer(job, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": request.build_absolute_uri(reverse("api:job-detail", args=[job.pk]))},
+        )
+
+    def perform_destroy(self, instance):
+        services.job_delete(job=instance)
+
+    @extend_schema(
+        summary="Cancel one of your jobs",
+        description="A queued job is cancelled at once, a running one within one iteration. "
+                    "A job that has already succeeded or failed answers 409.",
+        request=None,
+        responses={200: JobDetailSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        job = self.get_object()
+        if job.is_finished and job.status != Job.Status.CANCELLED:
+            raise Conflict(f"The job has already {job.status}.")
+        job = services.job_cancel(job=job)
+        return Response(JobDetailSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="List a job's snapshots, oldest first",
+                   responses={200: SnapshotSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def snapshots(self, request, pk=None):
+        job = self.get_object()
+        page = self.paginate_queryset(job.snapshots.order_by("iteration"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

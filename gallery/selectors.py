@@ -1,0 +1,79 @@
+"""Reads: every query the pages, the API and the media views make, scoped to the owner.
+
+A lookup for anyone but the owner (anonymous included) raises Http404, never 403: the existence of
+someone else's photo or job is not ours to reveal.
+"""
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from .models import Job, JobTheme, Photo, Snapshot, Theme
+
+
+def _owner_id(user) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def photos_for(user) -> QuerySet[Photo]:
+    """The user's photos, newest first (none for an anonymous user)."""
+    return Photo.objects.filter(owner_id=_owner_id(user)) if _owner_id(user) else Photo.objects.none()
+
+
+def jobs_for(user) -> QuerySet[Job]:
+    """The user's jobs, newest first, with photo and themes fetched for the gallery list."""
+    if not _owner_id(user):
+        return Job.objects.none()
+    return (
+        Job.objects.filter(owner_id=_owner_id(user))
+        .select_related("photo")
+        .prefetch_related(
+            Prefetch("job_themes", queryset=JobTheme.objects.select_related("theme").order_by("position"))
+        )
+    )
+
+
+def gallery_jobs(user, *, status: str = "", theme: str = "") -> QuerySet[Job]:
+    """`jobs_for(user)` filtered by status and theme slug (empty: no filter)."""
+    jobs = jobs_for(user)
+    if status:
+        jobs = jobs.filter(status=status)
+    if theme:
+        jobs = jobs.filter(job_themes__theme__slug=theme).distinct()
+    return jobs
+
+
+def get_photo_for_user(user, pk) -> Photo:
+    try:
+        return photos_for(user).get(pk=pk)
+    except (Photo.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such photo.") from None
+
+
+def get_job_for_user(user, pk) -> Job:
+    try:
+        return jobs_for(user).get(pk=pk)
+    except (Job.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such job.") from None
+
+
+def get_snapshot_for_user(user, pk) -> Snapshot:
+    if not _owner_id(user):
+        raise Http404("No such snapshot.")
+    try:
+        return Snapshot.objects.select_related("job").get(pk=pk, job__owner_id=_owner_id(user))
+    except (Snapshot.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such snapshot.") from None
+
+
+def active_themes() -> QuerySet[Theme]:
+    """The themes users can choose, in the staff's order."""
+    return Theme.objects.filter(is_active=True)
+
+
+def get_theme(slug: str) -> Theme:
+    """Any theme by slug, active or not (old jobs keep showing their paintings)."""
+    try:
+        return Theme.objects.get(slug=slug)
+    except Theme.DoesNotExist:
+        raise Http404("No such theme.") from None

@@ -1,0 +1,314 @@
+"""Writes: every change to photos, themes and jobs goes through these keyword-only functions.
+
+Pages, the REST API, the admin and the management commands call them, so the rules (upload limits,
+re-encoding, parameter resolution, cancel semantics) live in one place. A failure raises
+django.core.exceptions.ValidationError with a message for the user and leaves nothing behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import unicodedata
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from engine.params import INIT_KINDS
+
+from .models import Job, JobTheme, Photo, Theme
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_PX = 480  # long side of photo and theme thumbnails: sharp on a phone's 2x screen
+THUMBNAIL_QUALITY = 85
+IMAGE_QUALITY = 95
+
+# Engine parameters chosen by the worker's settings (STYLE_DEVICE, STYLE_WEIGHTS, STYLE_BACKBONE),
+# never by a job: a user must not pick a file path on the server or a device it does not have.
+WORKER_PARAMS = ("device", "weights", "backbone")
+# `init` may also be an image path for the command line; on a shared server it must not be.
+JOB_INIT_CHOICES = INIT_KINDS
+
+
+# --- images ------------------------------------------------------------------------------------
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def _upload_size(upload) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        pos = upload.tell()
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+        upload.seek(pos)
+    return size
+
+
+def decode_upload(upload, *, max_side: int | None = None):
+    """An uploaded file as a validated, upright 8-bit RGB PIL image, or a ValidationError.
+
+    Checks the byte limit before reading, then lets engine.images.load_image do the rest (format
+    allow-list, pixel cap before decoding, full decode, EXIF orientation, any mode to RGB).
+    """
+    from engine.errors import ImageError
+    from engine.images import load_image
+
+    limit = settings.STYLE_UPLOAD_MAX_BYTES
+    size = _upload_size(upload)
+    if size > limit:
+        raise ValidationError(
+            f"The file is too large: {_megabytes(size)}; the limit is {_megabytes(limit)}.",
+            code="too_large",
+        )
+    try:
+        upload.seek(0)
+        return load_image(upload, max_side=max_side, max_pixels=settings.STYLE_UPLOAD_MAX_PIXELS)
+    except ImageError as exc:
+        raise ValidationError(str(exc), code="invalid_image") from exc
+
+
+def _jpeg_bytes(img, *, quality: int) -> bytes:
+    """JPEG of the pixels alone: no EXIF, GPS, ICC profile or comment is carried over."""
+    from PIL import Image
+
+    clean = Image.frombytes("RGB", img.size, img.convert("RGB").tobytes())
+    buf = io.BytesIO()
+    clean.save(buf, format="JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
+
+
+def _thumbnail_bytes(img) -> bytes:
+    from engine.images import thumbnail
+
+    return _jpeg_bytes(thumbnail(img, THUMBNAIL_PX), quality=THUMBNAIL_QUALITY)
+
+
+def _display_name(name: str | None) -> str:
+    """The uploaded file's base name, without control characters, for display only."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return base[:255]
+
+
+def _delete_files(names) -> None:
+    for name in names:
+        if not name:
+            continue
+        try:
+            default_storage.delete(name)
+        except OSError:  # already gone, or a permission problem: log it, never fail the request
+            log.warning("could not delete media file %s", name, exc_info=True)
+
+
+def _delete_files_on_commit(names) -> None:
+    names = [n for n in names if n]
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+class _StoredFiles:
+    """Files saved while building a row; removed again if the row cannot be saved."""
+
+    def __init__(self):
+        self.names: list[str] = []
+
+    def save(self, field_file, name: str, data: bytes) -> None:
+        field_file.save(name, ContentFile(data), save=False)
+        self.names.append(field_file.name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            _delete_files(self.names)
+        return False
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+def photo_create(*, owner, upload) -> Photo:
+    """Validate, re-encode and store an uploaded photo with its thumbnail and checksum.
+
+    The image is decoded (never trusted by extension or content type), turned upright, converted to
+    RGB, shrunk to STYLE_PHOTO_MAX_SIDE and re-encoded as JPEG quality 95, which strips every bit of
+    metadata (GPS included). On any failure nothing is written: no file, no row.
+    """
+    img = decode_upload(upload, max_side=settings.STYLE_PHOTO_MAX_SIDE)
+    image_bytes = _jpeg_bytes(img, quality=IMAGE_QUALITY)
+    thumb_bytes = _thumbnail_bytes(img)
+
+    photo = Photo(
+        owner=owner,
+        size_bytes=len(image_bytes),
+        checksum=hashlib.sha256(image_bytes).hexdigest(),
+        original_name=_display_name(getattr(upload, "name", "")),
+    )
+    with _StoredFiles() as files, transaction.atomic():
+        files.save(photo.image, "photo.jpg", image_bytes)
+        files.save(photo.thumbnail, "thumb.jpg", thumb_bytes)
+        photo.width, photo.height = img.size
+        photo.save()
+    return photo
+
+
+def photo_delete(*, photo: Photo) -> None:
+    """Delete a photo and its files. Jobs keep their results (Job.photo becomes NULL)."""
+    names = [photo.image.name, photo.thumbnail.name]
+    with transaction.atomic():
+        photo.delete()
+        _delete_files_on_commit(names)
+
+
+# --- themes ------------------------------------------------------------------------------------
+
+def theme_set_image(*, theme: Theme, upload) -> Theme:
+    """Validate a painting like a photo, store it re-encoded with a thumbnail, and save the theme.
+
+    Used by the admin and by `install_themes`; the previous files are removed once saved.
+    """
+    img = decode_upload(upload, max_side=settings.STYLE_PHOTO_MAX_SIDE)
+    old = [theme.image.name, theme.thumbnail.name] if theme.pk else []
+    with _StoredFiles() as files, transaction.atomic():
+        files.save(theme.image, f"{theme.slug}.jpg", _jpeg_bytes(img, quality=IMAGE_QUALITY))
+        files.save(theme.thumbnail, f"{theme.slug}-thumb.jpg", _thumbnail_bytes(img))
+        theme.save()
+        _delete_files_on_commit([n for n in old if n and n not in files.names])
+    return theme
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+def _params_error(exc) -> ValidationError:
+    return ValidationError({exc.name: ValidationError(exc.message, code="invalid")})
+
+
+def resolve_params(*, themes: list[tuple[Theme, float]], params: dict,
+                   style_strength: float = 1.0) -> dict:
+    """The complete, validated parameter dict of a new job (seed drawn when none is given).
+
+    Precedence: StyleParams defaults < the first theme's default_params < `params`. The worker's
+    own parameters (device, weights, backbone) are not part of a job. `style_strength` multiplies
+    the resolved style_weight (the gallery's "strength" slider). Raises ValidationError keyed by
+    the parameter's name.
+    """
+    from engine.params import ParamError, StyleParams
+
+    names = {f for f in StyleParams().to_dict()}
+    unknown = sorted(set(params) - names)
+    if unknown:
+        raise ValidationError({k: ValidationError("Unknown parameter.", code="unknown") for k in unknown})
+    chosen = {k: v for k, v in params.items() if k not in WORKER_PARAMS}
+    theme_defaults = themes[0][0].default_params if themes else {}
+    merged = {
+        **StyleParams().to_dict(),
+        **{k: v for k, v in (theme_defaults or {}).items() if k in names and k not in WORKER_PARAMS},
+        **chosen,
+    }
+    merged["backbone"] = settings.STYLE_BACKBONE  # layers are validated against the worker's VGG
+    if merged.get("init") not in JOB_INIT_CHOICES:
+        raise ValidationError({"init": ValidationError(
+            f"must be one of {', '.join(JOB_INIT_CHOICES)}", code="invalid")})
+    # The theme rows are the one source of the blend: one weight per theme, in their order.
+    merged["style_blend_weights"] = [float(weight) for _, weight in themes] if themes else None
+    if merged.get("seed") is None:
+        merged["seed"] = secrets.randbelow(2**31)
+    try:
+        resolved = StyleParams.from_dict(merged)
+        if style_strength != 1.0:
+            resolved = resolved.replace(style_weight=resolved.style_weight * style_strength)
+    except ParamError as exc:
+        raise _params_error(exc) from exc
+    except TypeError as exc:  # a value of a type the dataclass cannot even hold
+        raise ValidationError(f"Invalid parameters: {exc}", code="invalid") from exc
+    out = resolved.to_dict()
+    for name in WORKER_PARAMS:
+        out.pop(name, None)
+    return out
+
+
+def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params: dict,
+               style_strength: float = 1.0) -> Job:
+    """Create a queued job of `photo` in the style of `themes` (theme, blend weight), in order.
+
+    Every parameter is resolved and stored (see `resolve_params`), the seed included, so the job
+    is a complete record. The worker is told once the transaction commits.
+    """
+    if photo is None or photo.owner_id != owner.pk:
+        raise ValidationError({"photo": ValidationError("Choose one of your photos.", code="invalid")})
+    if not themes:
+        raise ValidationError({"themes": ValidationError("Choose at least one theme.", code="required")})
+    seen = set()
+    for theme, weight in themes:
+        if not theme.is_active:
+            raise ValidationError({"themes": ValidationError(
+                f"The theme “{theme.title}” is not available.", code="inactive")})
+        if theme.pk in seen:
+            raise ValidationError({"themes": ValidationError(
+                f"The theme “{theme.title}” is chosen twice.", code="duplicate")})
+        seen.add(theme.pk)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+            raise ValidationError({"themes": ValidationError(
+                "Each theme's weight must be a number greater than 0.", code="weight")})
+    if isinstance(style_strength, bool) or not isinstance(style_strength, (int, float)) \
+            or not style_strength > 0:
+        raise ValidationError({"style_strength": ValidationError(
+            "must be a number greater than 0", code="invalid")})
+
+    resolved = resolve_params(themes=themes, params=params, style_strength=style_strength)
+    with transaction.atomic():
+        job = Job.objects.create(
+            owner=owner,
+            photo=photo,
+            params=resolved,
+            status=Job.Status.QUEUED,
+            total=resolved["iterations"],
+        )
+        JobTheme.objects.bulk_create(
+            JobTheme(job=job, theme=theme, weight=float(weight), position=i)
+            for i, (theme, weight) in enumerate(themes)
+        )
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue(job_id))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from . import tasks  # the worker's module; imported late so the site runs without it
+
+    tasks.enqueue_job(job_id)
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a job: a queued one at once, a running one at its next iteration, a finished one not.
+
+    Conditional updates, so a worker claiming the job at the same moment cannot be overwritten.
+    """
+    now = timezone.now()
+    if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.CANCELLED, cancel_requested=True, finished_at=now, updated_at=now
+    ) == 0:
+        Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            cancel_requested=True, updated_at=now
+        )
+    job.refresh_from_db()
+    return job
+
+
+def job_delete(*, job: Job) -> None:
+    """Delete a job with its result and snapshot files; a running job is asked to stop first."""
+    if job.status == Job.Status.RUNNING:
+        job_cancel(job=job)
+    names = [job.result.name] + list(job.snapshots.values_list("image", flat=True))
+    with transaction.atomic():
+        job.delete()
+        _delete_files_on_commit(names)

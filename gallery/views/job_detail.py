@@ -1,0 +1,114 @@
+"""The job page: live progress, loss curve, snapshots, cancel, result (before/after), try again.
+
+The page renders once; static/js/job.js then polls `job_progress` (a small JSON document) every
+1.5 s and updates it in place until the job is finished. Every view looks the job up through
+selectors.get_job_for_user: anyone but the owner gets 404.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import selectors, services
+from ..models import Job
+
+POLL_MS = 1500
+
+
+def progress(job: Job) -> dict:
+    """What the job page shows, as JSON: status, progress, losses, snapshots, result, error."""
+    snapshots = [
+        {
+            "iteration": s.iteration,
+            "url": reverse("gallery:snapshot-image", args=[s.pk]),
+            "loss": s.losses.get("total"),
+        }
+        for s in job.snapshots.order_by("iteration").only("pk", "iteration", "losses")
+    ]
+    has_result = job.status == Job.Status.SUCCEEDED and bool(job.result)
+    result_url = reverse("gallery:job-result", args=[job.pk]) if has_result else None
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "finished": job.is_finished,
+        "cancel_requested": job.cancel_requested,
+        "iteration": job.iteration,
+        "total": job.total,
+        "percent": 100 if job.status == Job.Status.SUCCEEDED else job.progress_percent,
+        "losses": job.losses or {},
+        "loss_history": job.loss_history or [],
+        "elapsed": round(job.elapsed, 2),
+        "remaining": None if job.remaining is None else round(job.remaining, 2),
+        "attempts": job.attempts,
+        "snapshots": snapshots,
+        "result": result_url,
+        "download": f"{result_url}?download=1" if result_url else None,
+        "error": job.error,
+        "device": job.device,
+    }
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_safe
+def job_detail(request, pk):
+    job = selectors.get_job_for_user(request.user, pk)
+    params = job.params or {}
+    context = {
+        "job": job,
+        "themes": list(job.job_themes.all()),
+        "progress": progress(job),
+        "poll_ms": POLL_MS,
+        "params": sorted(params.items()),
+        "size": params.get("size"),
+    }
+    return render(request, "gallery/job_detail.html", context)
+
+
+@login_required
+@require_safe
+def job_progress(request, pk):
+    job = selectors.get_job_for_user(request.user, pk)
+    response = JsonResponse(progress(job))
+    add_never_cache_headers(response)  # a poll must never be answered from a cache
+    return response
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk):
+    job = services.job_cancel(job=selectors.get_job_for_user(request.user, pk))
+    if _wants_json(request):
+        return JsonResponse(progress(job))
+    if job.status == Job.Status.CANCELLED:
+        messages.info(request, f"Job {job.pk} is cancelled.")
+    elif job.cancel_requested and not job.is_finished:
+        messages.info(request, f"Job {job.pk} stops at its next iteration.")
+    return redirect("gallery:job-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    """A new job with the same photo, themes, weights and parameters (seed included)."""
+    job = selectors.get_job_for_user(request.user, pk)
+    if job.photo is None:
+        messages.error(request, "This job cannot be run again: its photo was deleted.")
+        return redirect("gallery:job-detail", pk=job.pk)
+    themes = [(jt.theme, jt.weight) for jt in job.job_themes.all()]
+    try:
+        new = services.job_create(owner=request.user, photo=job.photo, themes=themes,
+                                  params=dict(job.params or {}))
+    except ValidationError as exc:
+        messages.error(request, "This job cannot be run again: " + " ".join(exc.messages))
+        return redirect("gallery:job-detail", pk=job.pk)
+    messages.success(request, f"Job {new.pk} is queued with the same settings.")
+    return redirect("gallery:job-detail", pk=new.pk)

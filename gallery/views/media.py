@@ -1,0 +1,93 @@
+"""Media files, served only through these views: never from a public MEDIA_URL.
+
+Private files (photos, thumbnails, results, snapshots) are looked up scoped to the requesting
+user, so anyone else, anonymous included, gets 404. The REST API hands out these URLs, so a request
+may authenticate with the browser session or with `Authorization: Token <key>`. Theme paintings
+are public.
+"""
+import mimetypes
+from pathlib import PurePath
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import FileResponse, Http404
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_safe
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from .. import selectors
+
+PRIVATE_MAX_AGE = 3600  # files never change under a name (new uploads get new names)
+PUBLIC_MAX_AGE = 86400
+
+
+def media_user(request):
+    """The session's user, else the user of a valid DRF token, else an anonymous user."""
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        found = None
+    return found[0] if found else AnonymousUser()
+
+
+def file_response(field_file, *, private: bool, download_name: str | None = None) -> FileResponse:
+    if not field_file or not field_file.name:
+        raise Http404("No file.")
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("No file.") from None
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=download_name is not None,
+        filename=download_name or PurePath(field_file.name).name,
+    )
+    if private:
+        patch_cache_control(response, private=True, max_age=PRIVATE_MAX_AGE)
+        patch_vary_headers(response, ("Cookie", "Authorization"))
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    return response
+
+
+@require_safe
+def photo_image(request, pk):
+    photo = selectors.get_photo_for_user(media_user(request), pk)
+    return file_response(photo.image, private=True)
+
+
+@require_safe
+def photo_thumbnail(request, pk):
+    photo = selectors.get_photo_for_user(media_user(request), pk)
+    return file_response(photo.thumbnail or photo.image, private=True)
+
+
+@require_safe
+def job_result(request, pk):
+    job = selectors.get_job_for_user(media_user(request), pk)
+    download = None
+    if request.GET.get("download"):
+        ext = PurePath(job.result.name or "").suffix or ".png"
+        download = f"style-job-{job.pk}{ext}"
+    return file_response(job.result, private=True, download_name=download)
+
+
+@require_safe
+def snapshot_image(request, pk):
+    snapshot = selectors.get_snapshot_for_user(media_user(request), pk)
+    return file_response(snapshot.image, private=True)
+
+
+@require_safe
+def theme_image(request, slug):
+    return file_response(selectors.get_theme(slug).image, private=False)
+
+
+@require_safe
+def theme_thumbnail(request, slug):
+    theme = selectors.get_theme(slug)
+    return file_response(theme.thumbnail or theme.image, private=False)

@@ -1,0 +1,123 @@
+"""Jobs whose worker died are never left "running": resumed, or failed with the reason.
+
+A running job's worker saves its heartbeat with its progress (at least every couple of seconds).
+A job without a heartbeat for STYLE_STALE_SECONDS lost its worker (killed, out of memory, machine
+gone; neither broker notices: Redis has no receipts and the ORM broker redelivers only after
+`retry`). The reaper then puts it back in the queue, to resume from its last snapshot, or marks it
+failed once it has been claimed STYLE_MAX_ATTEMPTS times. A job whose owner asked to cancel it is
+simply cancelled.
+
+It runs by itself: in every worker process as it starts (`post_spawn`, see signals.py), on a
+django-q Schedule every minute, and from a worker busy with a long job every minute. Every change
+is a conditional UPDATE on the heartbeat read, so reapers running at once act on a job only once.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Job
+from . import conf
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_NAME = "Requeue or fail jobs whose worker died"
+SCHEDULE_FUNC = "gallery.worker.reaper.reap"
+
+
+def reap() -> dict:
+    """Settle every running job with a stale heartbeat; returns counts by outcome."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=conf.stale_seconds())
+    counts = {"requeued": 0, "failed": 0, "cancelled": 0}
+    stale = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).only(
+        "pk", "attempts", "heartbeat_at", "cancel_requested", "iteration"
+    )
+    for job in stale:
+        outcome = _settle(job, now)
+        if outcome:
+            counts[outcome] += 1
+    # A running job without any heartbeat cannot be made by the runner; settle it all the same.
+    Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__isnull=True).update(heartbeat_at=now)
+    if any(counts.values()):
+        log.warning("reaper: %s", ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+    return counts
+
+
+def _settle(job: Job, now) -> str | None:
+    # Matches only if nobody (a live worker, another reaper) touched the job since we read it.
+    same = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at=job.heartbeat_at)
+    silent = int((now - job.heartbeat_at).total_seconds())
+    if job.cancel_requested:
+        done = same.update(status=Job.Status.CANCELLED, remaining=None, finished_at=now, updated_at=now)
+        return "cancelled" if done else None
+    if job.attempts >= conf.max_attempts():
+        reason = (
+            f"The worker running this job stopped (no progress for {silent} s, at iteration "
+            f"{job.iteration}) and it had been tried {job.attempts} of {conf.max_attempts()} "
+            "times, so it was given up. This is usually a machine running out of memory: try a "
+            "smaller size."
+        )
+        done = same.update(status=Job.Status.FAILED, error=reason, remaining=None,
+                           finished_at=now, updated_at=now)
+        return "failed" if done else None
+    done = same.update(status=Job.Status.QUEUED, remaining=None, heartbeat_at=None, updated_at=now)
+    if not done:
+        return None
+    log.warning("job %s: worker silent for %s s at iteration %s; requeued (attempt %s of %s)",
+                job.pk, silent, job.iteration, job.attempts + 1, conf.max_attempts())
+    _enqueue_on_commit(job.pk)
+    return "requeued"
+
+
+def requeue_lost_tasks() -> int:
+    """Enqueue again the queued jobs that waited a stale while: their task may be lost.
+
+    Run once per worker start only. A worker that dies takes with it the tasks its cluster had
+    fetched (the ORM broker gives them out again only after `retry` seconds, Redis never). A
+    duplicate task is harmless: the claim lets one run, the other finds the job taken.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=conf.stale_seconds())
+    count = 0
+    for pk in Job.objects.filter(status=Job.Status.QUEUED, updated_at__lt=cutoff).values_list("pk", flat=True):
+        # Touching updated_at first: several workers starting together enqueue it once.
+        if Job.objects.filter(pk=pk, status=Job.Status.QUEUED, updated_at__lt=cutoff).update(updated_at=now):
+            _enqueue_on_commit(pk)
+            count += 1
+    if count:
+        log.warning("reaper: %s queued job(s) enqueued again at worker start", count)
+    return count
+
+
+def ensure_schedule() -> None:
+    """The django-q Schedule that runs `reap` every minute (created once, kept as staff edit it)."""
+    from django_q.models import Schedule
+
+    # One transaction (IMMEDIATE on SQLite: the write lock first), so workers starting together
+    # do not both create it; extras from a race elsewhere are removed.
+    with transaction.atomic():
+        existing = list(Schedule.objects.filter(func=SCHEDULE_FUNC).order_by("pk"))
+        if not existing:
+            Schedule.objects.create(
+                func=SCHEDULE_FUNC, name=SCHEDULE_NAME, schedule_type=Schedule.MINUTES,
+                minutes=1, repeats=-1, next_run=timezone.now(),
+            )
+        for extra in existing[1:]:
+            extra.delete()
+
+
+def at_worker_start() -> None:
+    """Everything a starting worker does before its first task."""
+    ensure_schedule()
+    reap()
+    requeue_lost_tasks()
+
+
+def _enqueue_on_commit(job_id: int) -> None:
+    from ..tasks import enqueue_job
+
+    transaction.on_commit(lambda: enqueue_job(job_id))

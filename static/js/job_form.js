@@ -1,0 +1,67 @@
+// New painting: add and remove theme rows (a Django formset), theme previews, the strength value.
+// Without JS the form shows one theme row, which is enough to submit.
+(function () {
+  var rows = document.querySelector("[data-theme-rows]");
+  if (!rows) return;
+  var prefix = rows.dataset.prefix;
+  var max = parseInt(rows.dataset.max, 10) || 5;
+  var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+  var template = document.getElementById("theme-row-template");
+  var addButton = document.querySelector("[data-add-theme]");
+
+  function allRows() { return rows.querySelectorAll("[data-theme-row]"); }
+
+  // Keep the formset's indices 0..n-1 so Django reads every row.
+  function renumber() {
+    var pattern = new RegExp(prefix + "-(\\d+|__prefix__)-", "g");
+    allRows().forEach(function (row, i) {
+      row.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var v = el.getAttribute(attr);
+          if (v) el.setAttribute(attr, v.replace(pattern, prefix + "-" + i + "-"));
+        });
+      });
+    });
+    var n = allRows().length;
+    total.value = n;
+    addButton.hidden = n >= max;
+    allRows().forEach(function (row) {
+      row.querySelector("[data-remove-theme]").hidden = n <= 1;
+    });
+  }
+
+  function preview(row) {
+    var select = row.querySelector("[data-theme-select]");
+    var img = row.querySelector("[data-theme-thumb]");
+    var option = select.options[select.selectedIndex];
+    var src = option && option.dataset.thumb;
+    if (src) { img.src = src; img.hidden = false; } else { img.removeAttribute("src"); }
+  }
+
+  function wire(row) {
+    row.querySelector("[data-theme-select]").addEventListener("change", function () { preview(row); });
+    row.querySelector("[data-remove-theme]").addEventListener("click", function () {
+      row.remove();
+      renumber();
+    });
+  }
+
+  allRows().forEach(wire);
+  addButton.addEventListener("click", function () {
+    if (allRows().length >= max) return;
+    var row = template.content.firstElementChild.cloneNode(true);
+    rows.appendChild(row);
+    wire(row);
+    renumber();
+    row.querySelector("select").focus();
+  });
+  renumber();
+
+  var range = document.querySelector("input[type=range]");
+  var output = document.querySelector("[data-range-output]");
+  if (range && output) {
+    var update = function () { output.textContent = parseFloat(range.value).toFixed(1) + "×"; };
+    range.addEventListener("input", update);
+    update();
+  }
+})();

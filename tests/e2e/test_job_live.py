@@ -1,0 +1,168 @@
+"""The job page, live, in a real browser: the progress bar and the snapshot strip grow while a worker
+paints (run_job in a thread of this process, on the real VGG16 weights), then the result shows with
+the before/after slider and a download link; a failed job offers "Try again". No page reloads.
+Screenshots go to test-output/e2e/job-*.png."""
+import io
+import re
+import threading
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from PIL import Image
+
+from gallery import services, tasks
+from gallery.models import Job
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+
+PASSWORD = "brushstrokes-in-the-night-5"
+
+
+@pytest.fixture
+def worker_thread(settings, vgg16_weights, monkeypatch):
+    """enqueue_job runs the job in a thread of this process, as a qcluster worker would."""
+    settings.STYLE_WEIGHTS = str(vgg16_weights)
+    settings.STYLE_BACKBONE = "vgg16"
+    settings.STYLE_DEVICE = "cpu"
+    threads = []
+
+    def work(job_id):
+        try:
+            time.sleep(1.0)  # the page is seen queued first
+            tasks.run_job(job_id)
+        finally:
+            connection.close()
+
+    def enqueue(job_id):
+        thread = threading.Thread(target=work, args=(job_id,), daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    monkeypatch.setattr(tasks, "enqueue_job", enqueue)
+    yield threads
+    for thread in threads:
+        thread.join(timeout=120)
+
+
+@pytest.fixture
+def erin(django_user_model):
+    return django_user_model.objects.create_user("erin", password=PASSWORD)
+
+
+@pytest.fixture
+def erins_photo(erin, tubingen):
+    img = Image.open(tubingen).convert("RGB")
+    img.thumbnail((480, 480))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=92)
+    return services.photo_create(owner=erin, upload=SimpleUploadedFile("tubingen.jpg", buf.getvalue()))
+
+
+def _log_in(page, url):
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _state(page) -> dict:
+    return page.evaluate("""() => ({
+        status: document.getElementById('job').dataset.status,
+        percent: parseInt(document.querySelector('[data-bind=percent]').textContent, 10),
+        bar: document.querySelector('[data-bind=bar-fill]').style.width,
+        remaining: document.querySelector('[data-bind=remaining-text]').textContent.trim(),
+        snapshots: document.querySelectorAll('.snapshot-strip li').length,
+        curve: document.querySelectorAll('.loss-chart polyline').length,
+        marker: window.__sameDocument === true,
+    })""")
+
+
+def test_the_job_page_shows_a_painting_take_shape_and_the_result(
+        page, live_server, installed_themes, worker_thread, erin, erins_photo, screenshot):
+    url = live_server.url
+    _log_in(page, url)
+
+    page.goto(f"{url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    page.fill("input[name=size]", "128")
+    page.fill("input[name=iterations]", "36")
+    page.locator("details.advanced summary").click()
+    page.fill("input[name=snapshot_every]", "4")
+    page.fill("input[name=seed]", "5")
+    page.click("button:has-text('Start painting')")
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    page.evaluate("window.__sameDocument = true")  # gone if the page ever reloads
+    job = Job.objects.get(owner=erin)
+
+    # Watch it run: sample what the page shows until the job is done.
+    seen, shot = [], False
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        state = _state(page)
+        seen.append(state)
+        if not shot and state["status"] == "running" and state["snapshots"] >= 3:
+            screenshot("job-1-running")
+            shot = True
+        if state["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.4)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert shot, f"never saw the job running with snapshots: {seen[-3:]}"
+
+    running = [s for s in seen if s["status"] == "running"]
+    percents = sorted({s["percent"] for s in running})
+    counts = sorted({s["snapshots"] for s in running})
+    assert len(percents) >= 3 and percents[-1] > percents[0], percents  # the bar moved, several times
+    assert len([c for c in counts if c > 0]) >= 2, counts  # the strip grew while running
+    assert any("left" in s["remaining"] for s in running)  # the remaining time was shown
+    assert all(s["marker"] for s in seen)  # never reloaded
+
+    # Done: before/after, the full strip, the curve, a download link.
+    page.locator("[data-bind=compare-box]").wait_for(state="visible")
+    final = _state(page)
+    assert final["percent"] == 100 and final["bar"] == "100%" and final["snapshots"] == 9 and final["curve"] == 1
+    assert final["marker"]
+    assert page.locator("[data-bind=preview-box]").is_hidden()
+    assert page.locator("img[data-bind=result]").evaluate("img => img.complete && img.naturalWidth") == 128
+    assert page.locator("img[data-bind=before]").evaluate("img => img.complete && img.naturalWidth") > 0
+    download = page.locator("a[data-bind=download]")
+    assert download.is_visible()
+    assert download.get_attribute("href") == f"/files/jobs/{job.pk}/result/?download=1"
+    assert page.locator("form[data-cancel]").is_hidden()
+    screenshot("job-2-done")
+
+    slider = page.locator(".compare-range")
+    slider.evaluate("r => { r.value = 25; r.dispatchEvent(new Event('input')); }")
+    split = page.locator("[data-compare]").evaluate("el => el.style.getPropertyValue('--split')")
+    assert split == "25%"
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("job-3-done-phone")
+
+
+def test_a_failed_job_shows_its_error_and_try_again_makes_a_new_one(
+        page, live_server, installed_themes, erin, erins_photo, screenshot, monkeypatch):
+    monkeypatch.setattr(tasks, "enqueue_job", lambda job_id: None)  # no worker: stays queued
+    from gallery.models import Theme
+
+    job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry_night"), 1.0)],
+                              params={"size": 128, "iterations": 40, "snapshot_every": 4, "seed": 3})
+    Job.objects.filter(pk=job.pk).update(
+        status="failed", iteration=17, attempts=1, loss_history=[[i, 2.0 / i] for i in range(1, 18)],
+        error="Out of memory: this machine cannot hold an image of this size while painting it. "
+              "Try again with a smaller size (or fewer themes).")
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    assert "Out of memory" in page.locator("[data-bind=error-box]").inner_text()
+    assert page.locator("form[data-cancel]").is_hidden()
+    screenshot("job-4-failed")
+
+    page.click("button:has-text('Try again')")
+    page.wait_for_url(re.compile(r"/jobs/(\d+)/$"))
+    retry = Job.objects.exclude(pk=job.pk).get()
+    assert page.url.endswith(f"/jobs/{retry.pk}/")
+    assert retry.status == "queued" and retry.params == Job.objects.get(pk=job.pk).params
+    assert page.locator("[data-bind=status]").inner_text() == "Queued"
+    screenshot("job-5-queued-again")

@@ -1,0 +1,224 @@
+"""The `stylize()` generator on the real VGG16 weights at tiny sizes: its Step contract,
+repeatability, scales, resuming, colour options and bad input."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine import ParamError, stylize
+from engine.backbone import VGGFeatures
+from engine.color import rgb_to_ycbcr
+from engine.images import resize_long_side, save_image, to_tensor
+from engine.stylize import plan
+
+
+def run(content, styles, params, **kwargs):
+    return list(stylize(content, styles, params, **kwargs))
+
+
+def pixels(img: Image.Image) -> bytes:
+    return img.tobytes()
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_the_losses_fall(content, style, params, optimizer):
+    steps = run(content, [style], params.replace(iterations=25, optimizer=optimizer, init="noise",
+                                                 learning_rate=0.05))
+    first, last = steps[0].losses, steps[-1].losses
+    assert last["total"] < 0.5 * first["total"]
+    assert last["style"] < first["style"]
+    assert set(first) == {"content", "style", "tv", "total"}
+    assert all(isinstance(v, float) for v in last.values())
+
+
+def test_it_yields_one_step_per_iteration_with_the_image_on_snapshot_steps_and_the_last(
+        content, style, params):
+    steps = run(content, [style], params.replace(iterations=7, snapshot_every=3))
+    assert [s.iteration for s in steps] == list(range(1, 8))
+    assert all(s.total == 7 for s in steps)
+    assert [s.iteration for s in steps if s.image is not None] == [3, 6, 7]
+    assert steps[-1].is_last and not steps[-2].is_last
+    assert steps[-1].image.mode == "RGB"
+    assert steps[-1].image.size == resize_long_side(content, 48).size
+
+
+def test_without_snapshots_only_the_last_step_carries_the_image(content, style, params):
+    steps = run(content, [style], params.replace(iterations=3, snapshot_every=0))
+    assert [s.image is not None for s in steps] == [False, False, True]
+
+
+def test_elapsed_grows_and_the_remaining_time_falls_to_zero(content, style, params):
+    steps = run(content, [style], params.replace(iterations=8))
+    elapsed = [s.elapsed for s in steps]
+    remaining = [s.remaining for s in steps]
+    assert elapsed == sorted(elapsed)
+    # Estimated from the average time per iteration so far: it falls with the work left.
+    assert remaining[0] > remaining[4] > remaining[-1] == 0
+
+
+def test_the_same_seed_gives_the_same_pixels(content, style, params):
+    p = params.replace(init="noise", seed=1234, iterations=4)
+    a, b = run(content, [style], p)[-1], run(content, [style], p)[-1]
+    assert pixels(a.image) == pixels(b.image)
+    assert a.losses == b.losses
+
+
+def test_another_seed_gives_other_pixels(content, style, params):
+    p = params.replace(init="noise", iterations=2)
+    a = run(content, [style], p.replace(seed=1))[-1].image
+    b = run(content, [style], p.replace(seed=2))[-1].image
+    assert pixels(a) != pixels(b)
+
+
+def test_it_draws_a_seed_when_none_is_given_and_reports_it(content, style, params):
+    steps = run(content, [style], params.replace(seed=None, iterations=2, init="noise"))
+    seed = steps[0].seed
+    assert isinstance(seed, int) and all(s.seed == seed for s in steps)
+    again = run(content, [style], params.replace(seed=seed, iterations=2, init="noise"))
+    assert pixels(again[-1].image) == pixels(steps[-1].image)
+
+
+def test_multi_scale_runs_each_scale_in_turn_ending_at_full_size(content, style, params):
+    p = params.replace(size=64, scales=(32, 48), iterations=7, snapshot_every=1)
+    steps = run(content, [style], p)
+    assert [s.scale for s in steps] == [32, 32, 32, 48, 48, 64, 64]
+    assert [max(s.image.size) for s in steps] == [32, 32, 32, 48, 48, 64, 64]
+    assert steps[-1].image.size == resize_long_side(content, 64).size
+
+
+def test_the_schedule_splits_iterations_equally_the_first_scales_taking_the_remainder(params):
+    assert plan(params.replace(size=64, scales=(16, 32), iterations=8)) == [
+        (16, 1, 3), (32, 4, 6), (64, 7, 8)]
+    assert plan(params.replace(size=64, iterations=5)) == [(64, 1, 5)]
+
+
+def test_a_resumed_run_continues_the_count_at_the_scale_it_stopped_in(content, style, params):
+    p = params.replace(size=64, scales=(32,), iterations=6, snapshot_every=1)
+    first = run(content, [style], p)
+    resumed = run(content, [style], p, start_iteration=2, init_image=first[1].image)
+    assert [s.iteration for s in resumed] == [3, 4, 5, 6]
+    assert [s.scale for s in resumed] == [32, 64, 64, 64]
+    assert resumed[-1].is_last and resumed[-1].image.size == first[-1].image.size
+
+
+def test_a_resumed_run_starts_from_the_image_it_is_given(content, style, params):
+    p = params.replace(iterations=4, snapshot_every=1)
+    grey = Image.new("RGB", (10, 10), (128, 128, 128))
+    resumed = run(content, [style], p, start_iteration=3, init_image=grey)
+    fresh = run(content, [style], p)
+    assert [s.iteration for s in resumed] == [4]
+    assert resumed[0].losses["content"] > fresh[3].losses["content"]  # it did not start over
+
+
+def test_init_can_be_an_image_file(content, style, params, tmp_path):
+    path = save_image(Image.new("RGB", (40, 30), (200, 30, 30)), tmp_path / "init.png")
+    steps = run(content, [style], params.replace(init=str(path), iterations=1))
+    from_content = run(content, [style], params.replace(iterations=1))
+    assert steps[0].losses["content"] > 0 == from_content[0].losses["content"]
+
+
+def test_preserve_colors_keeps_the_content_s_chrominance(content, style, params):
+    p = params.replace(iterations=4, init="noise")
+    out = run(content, [style], p.replace(preserve_colors=True))[-1].image
+    photo = to_tensor(resize_long_side(content, 48))
+    cbcr = rgb_to_ycbcr(to_tensor(out))[1:]
+    assert (cbcr - rgb_to_ycbcr(photo)[1:]).abs().mean() < 0.01
+    plain = run(content, [style], p)[-1].image
+    assert (rgb_to_ycbcr(to_tensor(plain))[1:] - rgb_to_ycbcr(photo)[1:]).abs().mean() > 0.01
+
+
+def test_match_histogram_changes_the_style_target(content, style, params):
+    p = params.replace(iterations=1)
+    plain = run(content, [style], p)[0].losses["style"]
+    matched = run(content, [style], p.replace(match_histogram=True))[0].losses["style"]
+    assert matched != plain
+
+
+def test_several_styles_blend_with_their_weights(content, style, scream, params):
+    p = params.replace(iterations=1)
+    only_starry = run(content, [style], p)[0].losses["style"]
+    all_starry = run(content, [style, scream], p.replace(style_blend_weights=(1.0, 0.0)))
+    half = run(content, [style, scream], p.replace(style_blend_weights=(1.0, 1.0)))
+    assert all_starry[0].losses["style"] == pytest.approx(only_starry, rel=1e-5)
+    assert half[0].losses["style"] != pytest.approx(only_starry, rel=1e-3)
+
+
+def test_adam_keeps_the_pixels_in_range_and_average_pooling_works(content, style, params):
+    steps = run(content, [style], params.replace(optimizer="adam", pooling="avg", iterations=3))
+    arr = np.asarray(steps[-1].image)
+    assert arr.shape[2] == 3 and steps[-1].losses["total"] > 0
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_each_iteration_runs_the_network_once(content, style, params, optimizer, monkeypatch):
+    calls = []
+    forward = VGGFeatures.forward
+
+    def counting(self, image, layers=None):
+        calls.append(image.requires_grad)
+        return forward(self, image, layers)
+
+    monkeypatch.setattr(VGGFeatures, "forward", counting)
+    run(content, [style], params.replace(iterations=5, optimizer=optimizer))
+    assert calls.count(True) == 5  # the optimized image: once per iteration
+    assert calls.count(False) == 2  # targets: the content and the style, once
+
+
+def test_it_leaves_its_inputs_alone(content, style, params):
+    before = (pixels(content), pixels(style))
+    run(content, [style], params.replace(iterations=2, match_histogram=True))
+    assert (pixels(content), pixels(style)) == before
+
+
+def test_random_weights_run_for_plumbing(content, style, random_params):
+    steps = run(content, [style], random_params)
+    assert len(steps) == 3 and steps[-1].image is not None
+
+
+def test_it_rejects_no_style_image(content, params):
+    with pytest.raises(ParamError, match="style"):
+        stylize(content, [], params)
+
+
+def test_it_rejects_blend_weights_that_do_not_match_the_styles(content, style, params):
+    with pytest.raises(ParamError, match="one weight per style image"):
+        stylize(content, [style], params.replace(style_blend_weights=(1.0, 2.0)))
+
+
+@pytest.mark.parametrize("start", [-1, 6, 7])
+def test_it_rejects_a_start_iteration_outside_the_run(content, style, params, start):
+    with pytest.raises(ParamError, match="start_iteration"):
+        stylize(content, [style], params, start_iteration=start, init_image=content)
+
+
+def test_it_rejects_resuming_without_an_image(content, style, params):
+    with pytest.raises(ParamError, match="init_image"):
+        stylize(content, [style], params, start_iteration=2)
+
+
+def test_it_rejects_an_init_path_that_is_not_an_image(content, style, params, tmp_path):
+    bad = tmp_path / "init.png"
+    bad.write_text("not an image")
+    from engine import ImageError
+    with pytest.raises(ImageError):
+        stylize(content, [style], params.replace(init=str(bad)))
+
+
+def test_asking_for_cuda_without_one_is_a_clear_error(content, style, params):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ParamError, match="CUDA is not available"):
+        stylize(content, [style], params.replace(device="cuda"))
+
+
+def test_a_style_image_too_small_for_the_network_is_enlarged(content, style, params):
+    steps = run(content, [style], params.replace(size=32, style_scale=0.1, iterations=1))
+    assert steps[-1].image is not None
+
+
+def test_it_rejects_a_size_too_small_for_the_network(style, params):
+    panorama = Image.new("RGB", (200, 20), (90, 120, 200))
+    with pytest.raises(ParamError, match="size: at 48 px the image is 48x5"):
+        stylize(panorama, [style], params)
+    with pytest.raises(ParamError, match="scales"):
+        stylize(panorama, [style], params.replace(size=400, scales=(48,)))

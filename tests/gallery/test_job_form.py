@@ -1,0 +1,152 @@
+"""The new-job page: defaults from StyleParams, several themes, field errors next to fields."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from engine.params import StyleParams
+from gallery.models import Job
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("gallery:job-new")
+
+
+def _post(client, photo, *themes, **fields):
+    """A full submission, like the browser's: every field at its default unless given."""
+    data = {
+        "photo": photo.pk, "strength": "1.0", "size": "64", "iterations": "20",
+        "themes-TOTAL_FORMS": str(len(themes)), "themes-INITIAL_FORMS": "0",
+        "themes-MIN_NUM_FORMS": "1", "themes-MAX_NUM_FORMS": "5",
+    }
+    defaults = StyleParams()
+    for name in ("optimizer", "content_weight", "style_weight", "tv_weight", "content_weight_blend",
+                 "style_layer_weight_exp", "style_scale", "init", "pooling", "learning_rate", "beta1",
+                 "beta2", "epsilon", "snapshot_every"):
+        data[name] = str(getattr(defaults, name))
+    data["content_layers"] = list(defaults.content_layers)
+    data["style_layers"] = list(defaults.style_layers)
+    for i, (slug, weight) in enumerate(themes):
+        data[f"themes-{i}-theme"] = slug
+        data[f"themes-{i}-weight"] = str(weight)
+    data.update(fields)
+    return client.post(URL, data)
+
+
+def _field_errors(response, name) -> str:
+    html = response.content.decode()
+    block = re.search(rf'id="field-{name}".*?</div>', html, re.S)
+    return block.group(0) if block else ""
+
+
+def test_the_form_shows_the_engine_defaults(alice_client, photo, starry):
+    response = alice_client.get(URL)
+    assert response.status_code == 200
+    form = response.context["form"]
+    defaults = StyleParams()
+    for name in ("size", "iterations", "tv_weight", "optimizer", "learning_rate", "snapshot_every"):
+        assert form[name].initial == getattr(defaults, name)
+    html = response.content.decode()
+    assert "<details" in html and "Advanced" in html
+    assert starry.title in html
+
+
+def test_every_style_param_but_the_workers_has_a_field(alice_client, photo):
+    form = alice_client.get(URL).context["form"]
+    expected = set(StyleParams().to_dict()) - {"device", "weights", "backbone", "style_blend_weights"}
+    assert expected <= set(form.fields)
+
+
+def test_the_form_preselects_a_photo_and_a_theme(alice_client, photo, starry):
+    response = alice_client.get(URL, {"photo": photo.pk, "theme": starry.slug})
+    html = response.content.decode()
+    assert f'value="{photo.pk}"' in html and "checked" in html
+    assert f'value="{starry.slug}" data-thumb' in html and " selected" in html
+
+
+def test_a_user_without_photos_is_asked_to_upload_one(alice_client, starry):
+    assert "Upload a photo first" in alice_client.get(URL).content.decode()
+
+
+def test_it_creates_a_job_with_two_themes(alice_client, alice, photo, starry, scream):
+    response = _post(alice_client, photo, ("starry_night", 2), ("the_scream", 1), preserve_colors="on",
+                     strength="2", optimizer="adam")
+    job = Job.objects.get(owner=alice)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("gallery:job-detail", args=[job.pk])
+    assert [(jt.theme.slug, jt.weight) for jt in job.job_themes.all()] == [("starry_night", 2.0), ("the_scream", 1.0)]
+    assert job.params["preserve_colors"] is True
+    assert job.params["optimizer"] == "adam"
+    assert job.params["style_weight"] == 2 * StyleParams().style_weight
+    assert job.params["iterations"] == 20 and job.total == 20
+    assert isinstance(job.params["seed"], int)
+
+
+def test_it_shows_an_engine_error_next_to_the_field(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry_night", 1), iterations="-5")
+    assert response.status_code == 400
+    assert "must be an integer from 1" in _field_errors(response, "iterations")
+    assert not Job.objects.exists()
+
+
+def test_it_shows_an_error_for_an_advanced_field(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry_night", 1), beta1="2")
+    assert response.status_code == 400
+    assert "must be in [0, 1)" in _field_errors(response, "beta1")
+    assert "<details class=\"advanced\" open" in response.content.decode()
+
+
+def test_it_refuses_an_unknown_theme(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("la_muse", 1))
+    assert response.status_code == 400
+    assert "Choose one of the themes." in response.content.decode()
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("weight", ["0", "-1"])
+def test_it_refuses_a_weight_that_is_not_positive(alice_client, photo, starry, weight):
+    response = _post(alice_client, photo, ("starry_night", weight))
+    assert response.status_code == 400
+    assert "The weight must be greater than 0." in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_it_refuses_the_same_theme_twice(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry_night", 1), ("starry_night", 1))
+    assert response.status_code == 400
+    assert "chosen twice" in response.content.decode()
+
+
+def test_it_refuses_no_theme(alice_client, photo, starry):
+    response = _post(alice_client, photo)
+    assert response.status_code == 400
+    assert not Job.objects.exists()
+
+
+def test_another_users_photo_is_not_selectable(alice_client, photo, bob_photo, starry):
+    page = alice_client.get(URL).content.decode()
+    assert reverse("gallery:photo-thumbnail", args=[bob_photo.pk]) not in page
+    response = _post(alice_client, bob_photo, ("starry_night", 1))
+    assert response.status_code == 400
+    assert "Choose one of your photos." in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_a_wrong_number_shows_a_field_error(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry_night", 1), size="big", scales="128,x")
+    assert response.status_code == 400
+    assert "Enter a whole number." in _field_errors(response, "size")
+    assert "separated by commas" in _field_errors(response, "scales")
+
+
+def test_a_path_cannot_be_given_as_the_init_image(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry_night", 1), init="/etc/passwd")
+    assert response.status_code == 400
+    assert not Job.objects.exists()
+
+
+def test_a_theme_default_applies_when_the_user_keeps_the_default(alice_client, alice, photo, starry):
+    starry.default_params = {"tv_weight": 5.0}
+    starry.save()
+    _post(alice_client, photo, ("starry_night", 1))
+    assert Job.objects.get(owner=alice).params["tv_weight"] == 5.0

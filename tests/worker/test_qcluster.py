@@ -1,0 +1,201 @@
+"""A real `python manage.py qcluster` process, on the test database and the real VGG16 weights.
+
+The cluster shares this test run's SQLite file (DATABASE_URL) and media folder (STYLE_DATA_DIR),
+and signs its queue with the same secret key. Every cluster is started in its own process group
+and killed with it in the fixture's teardown, whatever happens in the test.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_q.models import Schedule, Task
+
+from gallery import services
+from gallery.models import Job
+from gallery.tasks import enqueue_job
+from gallery.worker.reaper import SCHEDULE_FUNC
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path):
+    """The cluster's STYLE_DATA_DIR; its media folder is this test's MEDIA_ROOT too."""
+    data = tmp_path / "data"
+    (data / "media").mkdir(parents=True)
+    settings.MEDIA_ROOT = str(data / "media")
+    return data
+
+
+@pytest.fixture
+def qcluster(transactional_db, worker_settings, data_dir, tmp_path):
+    """qcluster(workers=1, stale=120, **env) starts a cluster; all are killed at teardown."""
+    clusters = []
+
+    def start(*, workers: int = 1, stale: int = 120, **env):
+        log = tmp_path / f"qcluster-{len(clusters)}.log"
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "stylesite.settings",
+            "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+            "STYLE_DATA_DIR": str(data_dir),
+            "DJANGO_SECRET_KEY": worker_settings.SECRET_KEY,  # the queue's payloads are signed
+            "STYLE_WEIGHTS": worker_settings.STYLE_WEIGHTS,
+            "STYLE_BACKBONE": "vgg16",
+            "STYLE_DEVICE": "cpu",
+            "STYLE_WORKERS": str(workers),
+            "STYLE_STALE_SECONDS": str(stale),
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=environment,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        proc.log = log
+        clusters.append(proc)
+        return proc
+
+    yield start
+    for proc in clusters:
+        kill(proc)
+
+
+def kill(proc) -> None:
+    """kill -9 the cluster's whole process group (parent, sentinel, workers, pusher, monitor)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def wait_for(condition, *, timeout: float, cluster=None, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if cluster is not None and cluster.poll() is not None:
+            break
+        time.sleep(0.2)
+    log = cluster.log.read_text(errors="replace")[-4000:] if cluster is not None else ""
+    pytest.fail(f"timed out waiting for {what}\n--- qcluster log ---\n{log}")
+
+
+def status_of(job) -> str:
+    return Job.objects.values_list("status", flat=True).get(pk=job.pk)
+
+
+def finished(job):
+    return status_of(job) in Job.FINISHED
+
+
+def test_queued_jobs_run_to_succeeded_and_a_failing_one_records_its_error(qcluster, make_job, photo):
+    cluster = qcluster()
+    first = make_job()
+    wait_for(lambda: finished(first), timeout=90, cluster=cluster, what="the first job")
+    first.refresh_from_db()
+    assert first.status == Job.Status.SUCCEEDED, first.error
+    assert list(first.snapshots.values_list("iteration", flat=True)) == [2, 4, 6]
+    assert Path(first.result.path).is_file()
+    assert first.device.startswith("cpu") and first.attempts == 1
+
+    failing = make_job()
+    Job.objects.filter(pk=failing.pk).update(photo=None)  # as if deleted once queued
+    after = make_job()
+    wait_for(lambda: finished(failing) and finished(after), timeout=60, cluster=cluster,
+             what="the failing job and the next")
+    failing.refresh_from_db()
+    after.refresh_from_db()
+    assert failing.status == Job.Status.FAILED
+    assert failing.error == "The photo of this job was deleted before the job could run."
+    assert after.status == Job.Status.SUCCEEDED  # the worker went on
+    assert cluster.poll() is None
+    # The worker created the reaper's schedule as it started.
+    assert Schedule.objects.filter(func=SCHEDULE_FUNC, schedule_type=Schedule.MINUTES).count() == 1
+
+
+def test_cancel_stops_a_running_job(qcluster, make_job):
+    cluster = qcluster()
+    job = make_job(iterations=400)
+    wait_for(lambda: Job.objects.get(pk=job.pk).iteration >= 3, timeout=90, cluster=cluster,
+             what="the job to run")
+    services.job_cancel(job=job)
+    asked = time.monotonic()
+    wait_for(lambda: finished(job), timeout=30, cluster=cluster, what="the cancel")
+    stopped_in = time.monotonic() - asked
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    assert 3 <= job.iteration < 400
+    assert not job.result
+    assert stopped_in < 10
+
+
+def test_two_workers_never_run_the_same_job(qcluster, make_job):
+    cluster = qcluster(workers=2)
+    jobs = [make_job(seed=1), make_job(seed=2)]
+    for job in jobs:  # each task delivered three times in all, to two worker processes
+        enqueue_job(job.pk)
+        enqueue_job(job.pk)
+    wait_for(lambda: all(finished(j) for j in jobs), timeout=120, cluster=cluster, what="both jobs")
+    wait_for(lambda: Task.objects.filter(func="gallery.tasks.run_job").count() == 6, timeout=30,
+             cluster=cluster, what="the six tasks' results")
+    for job in jobs:
+        job.refresh_from_db()
+        assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 1)
+        assert list(job.snapshots.values_list("iteration", flat=True)) == [2, 4, 6]
+    results = sorted(t.result for t in Task.objects.filter(func="gallery.tasks.run_job"))
+    assert results == ["skipped"] * 4 + ["succeeded"] * 2
+
+
+def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, make_job):
+    stale = 2
+    first = qcluster(stale=stale)
+    job = make_job(iterations=24)
+    wait_for(lambda: job.snapshots.filter(iteration__gte=4).exists(), timeout=90, cluster=first,
+             what="a snapshot")
+    kill(first)  # kill -9 in the middle of the job
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.iteration < 24
+    killed_at = job.iteration
+    last_snapshot = job.snapshots.order_by("-iteration").first().iteration
+    # The reaper that runs as the new cluster's worker starts must see a stale heartbeat.
+    time.sleep(max(0.0, stale + 0.5 - (timezone.now() - job.heartbeat_at).total_seconds()))
+
+    second = qcluster(stale=stale)
+    wait_for(lambda: finished(job), timeout=120, cluster=second, what="the resumed job")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert (job.iteration, job.attempts) == (24, 2)
+    iterations = [i for i, _ in job.loss_history]
+    assert iterations == sorted(set(iterations)) and iterations[-1] == 24
+    assert iterations[:last_snapshot] == list(range(1, last_snapshot + 1))
+    assert list(job.snapshots.values_list("iteration", flat=True)) == list(range(2, 25, 2))
+    log = second.log.read_text(errors="replace")
+    assert f"resuming from snapshot {last_snapshot}" in log, log[-3000:]
+    assert killed_at >= last_snapshot
+
+
+def test_a_killed_job_past_its_attempts_ends_failed_with_the_reason(qcluster, make_job):
+    first = qcluster(stale=2, STYLE_MAX_ATTEMPTS="1")
+    job = make_job(iterations=400)
+    wait_for(lambda: Job.objects.get(pk=job.pk).iteration >= 2, timeout=90, cluster=first,
+             what="the job to run")
+    kill(first)
+    time.sleep(2.5)
+    second = qcluster(stale=2, STYLE_MAX_ATTEMPTS="1")
+    wait_for(lambda: finished(job), timeout=60, cluster=second, what="the reaper")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.error.startswith("The worker running this job stopped (no progress for")
+    assert "tried 1 of 1 times" in job.error
