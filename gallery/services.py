@@ -186,6 +186,14 @@ def theme_set_image(*, theme: Theme, upload) -> Theme:
     return theme
 
 
+def theme_delete(*, theme: Theme) -> None:
+    """Delete a theme and its paintings. Raises ProtectedError while a job uses it."""
+    names = [theme.image.name, theme.thumbnail.name]
+    with transaction.atomic():
+        theme.delete()
+        _delete_files_on_commit(names)
+
+
 # --- jobs --------------------------------------------------------------------------------------
 
 def _params_error(exc) -> ValidationError:

@@ -4,7 +4,6 @@ Ownership lives in `get_queryset()` (through gallery.selectors): another user's 
 simply not found (404), never forbidden (403). Anonymous requests get 401.
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch, ProtectedError
 from django.http import JsonResponse
 from django.urls import reverse
@@ -117,14 +116,10 @@ class ThemeViewSet(viewsets.ModelViewSet):
         return Theme.objects.all() if self.request.user.is_staff else selectors.active_themes()
 
     def perform_destroy(self, instance):
-        names = [instance.image.name, instance.thumbnail.name]
         try:
-            with transaction.atomic():
-                instance.delete()
+            services.theme_delete(theme=instance)
         except ProtectedError:
             raise Conflict("Jobs use this theme: deactivate it (is_active: false) instead.") from None
-        for name in filter(None, names):
-            instance.image.storage.delete(name)
 
 
 # --- photos ------------------------------------------------------------------------------------

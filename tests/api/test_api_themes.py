@@ -1,4 +1,6 @@
 """/api/v1/themes/: read for everyone signed in (active themes), write for staff only."""
+import os
+
 import pytest
 
 from gallery.models import Theme
@@ -136,12 +138,11 @@ def test_it_returns_401_when_anonymous_changes_a_theme(anon_api, starry):
     assert anon_api.patch(detail("starry_night"), {"title": "Mine"}, format="json").status_code == 401
 
 
-def test_staff_can_delete_an_unused_theme(staff_api, starry):
+def test_staff_can_delete_an_unused_theme(staff_api, starry, django_capture_on_commit_callbacks):
     path = starry.image.path
-    assert staff_api.delete(detail("starry_night")).status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_api.delete(detail("starry_night")).status_code == 204
     assert not Theme.objects.exists()
-    import os
-
     assert not os.path.exists(path)
 
 
