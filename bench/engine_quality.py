@@ -1,7 +1,8 @@
 """512 px in one scale against the coarse-to-fine schedule 128 -> 256 -> 512, same time budget.
 
 The single-scale run goes first and sets the budget; the multi-scale run gets as many iterations
-as a pixel-proportional estimate says fit in it, and is stopped at the budget if it overruns.
+as a pixel-proportional estimate says fit in 90% of it, and is stopped at the budget if it
+overruns.
 Both final images are then scored by the same 512 px objective (content, style, tv, total), so
 the figures compare like with like. Tubingen, Starry Night, the real VGG16 weights, L-BFGS.
 
@@ -22,7 +23,7 @@ import torch  # noqa: E402
 
 from engine import StyleParams, load_backbone, stylize  # noqa: E402
 from engine.images import load_image, save_image, to_tensor  # noqa: E402
-from engine.stylize import _deepest, _objective  # noqa: E402
+from engine.stylize import _deepest, _objective, plan  # noqa: E402
 
 
 def run(content, style, params, budget: float | None):
@@ -42,7 +43,8 @@ def run(content, style, params, budget: float | None):
 def score(image, content, style, params) -> dict[str, float]:
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device="cpu",
                         last_layer=_deepest(params))
-    objective = _objective(net, to_tensor(content).unsqueeze(0), [style], params, params.size, "cpu")
+    c = to_tensor(content).unsqueeze(0)  # (1, 3, H, W)
+    objective = _objective(net, c, [style], params, params.size, "cpu")
     x = to_tensor(image).unsqueeze(0)
     terms = {k: float(v) for k, v in objective(x, net(x, objective.layers)).items()}
     return {**terms, "total": sum(terms.values())}
@@ -65,9 +67,15 @@ def main() -> None:
 
     single, budget, _ = run(content, style, base, None)
     scales = tuple(int(s) for s in args.scales.split(","))
-    # Equal thirds: n/3 iterations at each scale cost about n/3 * sum(pixels) / full pixels.
-    relative = sum((s / args.size) ** 2 for s in scales) + 1
-    n = int(args.iterations * (len(scales) + 1) / relative)
+    # The most iterations whose cost, counted in full-size iterations (time ~ pixels), fits
+    # in 90% of the budget: coarse iterations cost a little more than their pixels say.
+    def cost(n: int) -> float:
+        p = base.replace(scales=scales, iterations=n)
+        return sum((last - first + 1) * (s / args.size) ** 2 for s, first, last in plan(p))
+
+    n = max(len(scales) + 1, args.iterations)
+    while cost(n + 1) <= 0.9 * args.iterations:
+        n += 1
     multi_params = base.replace(scales=scales, iterations=n, snapshot_every=1)
     multi, spent, per_scale = run(content, style, multi_params, budget)
 

@@ -108,7 +108,8 @@ def load_backbone(
 
 
 @functools.lru_cache(maxsize=16)
-def _cut(backbone: str, weights: str | None, pooling: str, device: str, last_layer: str) -> VGGFeatures:
+def _cut(backbone: str, weights: str | None, pooling: str, device: str,
+         last_layer: str) -> VGGFeatures:
     full = _features(backbone, weights, device)
     end = LAYER_INDEX[backbone][last_layer] + 1
     # Pooling layers hold no weights, so avg pooling is just different modules around the
@@ -169,7 +170,8 @@ def _state_dict(backbone: str, weights: str | None) -> dict[str, torch.Tensor]:
     if not isinstance(state, dict) or not state:
         raise WeightsError(f"weights file {path} holds no state dict")
     if any(k.startswith("features.") for k in state):
-        state = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}
+        state = {k.removeprefix("features."): v for k, v in state.items()
+                 if k.startswith("features.")}
     return state
 
 
@@ -199,7 +201,8 @@ def _mismatch(backbone: str, weights: str | None, state: dict, error: RuntimeErr
     shapes = {k: tuple(v.shape) for k, v in state.items()}
     for other, letter in _CONFIGS.items():
         with torch.device("meta"):
-            expected = {k: tuple(v.shape) for k, v in tv_vgg.make_layers(tv_vgg.cfgs[letter]).state_dict().items()}
+            layers = tv_vgg.make_layers(tv_vgg.cfgs[letter])
+        expected = {k: tuple(v.shape) for k, v in layers.state_dict().items()}
         if other != backbone and shapes == expected:
             return (f"weights file {weights} holds {other} weights, not {backbone}: "
                     f"choose --backbone {other} (STYLE_BACKBONE) or a {backbone} weights file")

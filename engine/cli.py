@@ -32,7 +32,8 @@ def _ints(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in text.split(",") if x.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected pixel sizes like 128,256,512, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected pixel sizes like 128,256,512, not {text!r}") from None
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -69,7 +70,8 @@ _OPTIONS = {
     "--epsilon": ("epsilon", {"type": float, "metavar": "E"}),
     "--snapshot-every": ("snapshot_every", {"type": int, "metavar": "N"}),
     "--backbone": ("backbone", {"choices": BACKBONES}),
-    "--weights": ("weights", {"metavar": "PATH", "help": "local VGG state dict; unset: torchvision's"}),
+    "--weights": ("weights", {
+        "metavar": "PATH", "help": "local VGG state dict; unset: torchvision's"}),
     "--device": ("device", {"choices": DEVICES}),
 }
 

@@ -112,8 +112,11 @@ class Objective(nn.Module):
         """The feature layers this objective reads."""
         return {m.layer for m in self.modules() if isinstance(m, LayerApply)}
 
-    def forward(self, image: torch.Tensor, features: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {"content": self.content(features), "style": self.style(features), "tv": self.tv(image)}
+    def forward(self, image: torch.Tensor,
+                features: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        zero = image.new_zeros(())  # a kind with no layers (weight 0) sums to a plain int 0
+        return {"content": self.content(features) + zero, "style": self.style(features) + zero,
+                "tv": self.tv(image)}
 
 
 def layer_weights(layers: Sequence[str], exp: float) -> dict[str, float]:

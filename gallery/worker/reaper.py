@@ -58,8 +58,8 @@ def _settle(job: Job, now) -> str | None:
         reason = (
             f"The worker running this job stopped (no progress for {silent} s, at iteration "
             f"{job.iteration}) and it had been tried {job.attempts} of {conf.max_attempts()} "
-            "times, so it was given up. This is usually a machine running out of memory: try a "
-            "smaller size."
+            "times, so it was given up. This happens when the machine runs out of memory or the "
+            "job runs past the worker's time limit: try a smaller size or fewer iterations."
         )
         done = same.update(status=Job.Status.FAILED, error=reason, remaining=None,
                            finished_at=now, updated_at=now)

@@ -139,6 +139,8 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     split = page.locator("[data-compare]").evaluate("el => el.style.getPropertyValue('--split')")
     assert split == "25%"
     page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("details.params-panel summary").click()  # the job's record, seed included
+    assert page.locator(".params-list").inner_text().count("seed") == 1
     screenshot("job-3-done-phone")
 
 
@@ -166,3 +168,24 @@ def test_a_failed_job_shows_its_error_and_try_again_makes_a_new_one(
     assert retry.status == "queued" and retry.params == Job.objects.get(pk=job.pk).params
     assert page.locator("[data-bind=status]").inner_text() == "Queued"
     screenshot("job-5-queued-again")
+
+
+def test_cancel_stops_a_running_job_without_leaving_the_page(
+        page, live_server, installed_themes, worker_thread, erin, erins_photo, screenshot):
+    from gallery.models import Theme
+
+    job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry_night"), 1.0)],
+                              params={"size": 64, "iterations": 400, "snapshot_every": 5, "seed": 1})
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    page.evaluate("window.__sameDocument = true")
+    page.wait_for_function("() => parseInt(document.querySelector('[data-bind=iteration]').textContent, 10) >= 3",
+                           timeout=90_000)
+    page.click("form[data-cancel] button")
+    page.wait_for_function("() => document.getElementById('job').dataset.status === 'cancelled'", timeout=30_000)
+    assert _state(page)["marker"]
+    assert page.locator("[data-bind=cancelled-box]").is_visible()
+    assert page.locator("form[data-retry]").is_visible()
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.iteration < 400
+    screenshot("job-6-cancelled")

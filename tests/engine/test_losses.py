@@ -91,7 +91,8 @@ def test_the_objective_weighs_each_kind_as_the_parameters_say():
     terms = build_objective(params, target, [target, current])(image, current)
     content = 2.0 * (0.75 * ContentLoss(F1)(F2) + 0.25 * ContentLoss(F2)(F1))
     blended = {k: 0.5 * gram(target[k]) + 0.5 * gram(current[k]) for k in target}
-    style = 10.0 * (StyleLoss(blended["relu1_1"])(F2) / 3 + 2 * StyleLoss(blended["relu2_1"])(F1) / 3)
+    style = 10.0 * (StyleLoss(blended["relu1_1"])(F2) / 3
+                    + 2 * StyleLoss(blended["relu2_1"])(F1) / 3)
     assert terms["content"].item() == pytest.approx(content.item())
     assert terms["style"].item() == pytest.approx(style.item())
     assert terms["tv"].item() == pytest.approx(4.0 * 0.75)

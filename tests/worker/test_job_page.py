@@ -55,7 +55,19 @@ def test_the_progress_json_of_a_queued_job(client, alice, job):
     assert data["snapshots"] == [] and data["result"] is None and data["error"] == ""
 
 
-def test_the_progress_json_of_a_finished_job(client, alice, done):
+def test_the_page_of_a_running_job_has_the_live_parts(client, alice, job):
+    client.force_login(alice)
+    Job.objects.filter(pk=job.pk).update(status="running", iteration=2, total=6, loss_history=[[1, 0.6], [2, 0.5]])
+    html = client.get(reverse("gallery:job-detail", args=[job.pk])).content.decode()
+    assert 'data-progress-url="%s"' % reverse("gallery:job-progress", args=[job.pk]) in html
+    assert 'id="job-progress"' in html  # the first state, so the script draws without waiting
+    assert "js/job.js" in html and "css/job.css" in html
+    assert 'role="progressbar"' in html and 'class="loss-chart"' in html
+    assert 'data-bind="snapshots"' in html
+    assert reverse("gallery:job-cancel", args=[job.pk]) in html
+
+
+def test_a_finished_job_json_and_page_show_result_snapshots_and_download(client, alice, done):
     client.force_login(alice)
     data = client.get(reverse("gallery:job-progress", args=[done.pk])).json()
     assert data["status"] == "succeeded" and data["finished"] is True
@@ -70,21 +82,6 @@ def test_the_progress_json_of_a_finished_job(client, alice, done):
     for url in [data["result"], data["snapshots"][0]["url"]]:
         assert client.get(url).status_code == 200
 
-
-def test_the_page_of_a_running_job_has_the_live_parts(client, alice, job):
-    client.force_login(alice)
-    Job.objects.filter(pk=job.pk).update(status="running", iteration=2, total=6, loss_history=[[1, 0.6], [2, 0.5]])
-    html = client.get(reverse("gallery:job-detail", args=[job.pk])).content.decode()
-    assert 'data-progress-url="%s"' % reverse("gallery:job-progress", args=[job.pk]) in html
-    assert 'id="job-progress"' in html  # the first state, so the script draws without waiting
-    assert "js/job.js" in html and "css/job.css" in html
-    assert 'role="progressbar"' in html and 'class="loss-chart"' in html
-    assert 'data-bind="snapshots"' in html
-    assert reverse("gallery:job-cancel", args=[job.pk]) in html
-
-
-def test_the_page_of_a_finished_job_shows_before_after_and_download(client, alice, done):
-    client.force_login(alice)
     html = client.get(reverse("gallery:job-detail", args=[done.pk])).content.decode()
     assert reverse("gallery:photo-image", args=[done.photo.pk]) in html  # before
     assert 'src="%s"' % reverse("gallery:job-result", args=[done.pk]) in html  # after

@@ -161,12 +161,12 @@ def test_two_workers_never_run_the_same_job(qcluster, make_job):
 def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, make_job):
     stale = 2
     first = qcluster(stale=stale)
-    job = make_job(iterations=24)
+    job = make_job(iterations=16)
     wait_for(lambda: job.snapshots.filter(iteration__gte=4).exists(), timeout=90, cluster=first,
              what="a snapshot")
     kill(first)  # kill -9 in the middle of the job
     job.refresh_from_db()
-    assert job.status == Job.Status.RUNNING and job.iteration < 24
+    assert job.status == Job.Status.RUNNING and job.iteration < 16
     killed_at = job.iteration
     last_snapshot = job.snapshots.order_by("-iteration").first().iteration
     # The reaper that runs as the new cluster's worker starts must see a stale heartbeat.
@@ -176,26 +176,11 @@ def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, ma
     wait_for(lambda: finished(job), timeout=120, cluster=second, what="the resumed job")
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
-    assert (job.iteration, job.attempts) == (24, 2)
+    assert (job.iteration, job.attempts) == (16, 2)
     iterations = [i for i, _ in job.loss_history]
-    assert iterations == sorted(set(iterations)) and iterations[-1] == 24
+    assert iterations == sorted(set(iterations)) and iterations[-1] == 16
     assert iterations[:last_snapshot] == list(range(1, last_snapshot + 1))
-    assert list(job.snapshots.values_list("iteration", flat=True)) == list(range(2, 25, 2))
+    assert list(job.snapshots.values_list("iteration", flat=True)) == list(range(2, 17, 2))
     log = second.log.read_text(errors="replace")
     assert f"resuming from snapshot {last_snapshot}" in log, log[-3000:]
     assert killed_at >= last_snapshot
-
-
-def test_a_killed_job_past_its_attempts_ends_failed_with_the_reason(qcluster, make_job):
-    first = qcluster(stale=2, STYLE_MAX_ATTEMPTS="1")
-    job = make_job(iterations=400)
-    wait_for(lambda: Job.objects.get(pk=job.pk).iteration >= 2, timeout=90, cluster=first,
-             what="the job to run")
-    kill(first)
-    time.sleep(2.5)
-    second = qcluster(stale=2, STYLE_MAX_ATTEMPTS="1")
-    wait_for(lambda: finished(job), timeout=60, cluster=second, what="the reaper")
-    job.refresh_from_db()
-    assert job.status == Job.Status.FAILED
-    assert job.error.startswith("The worker running this job stopped (no progress for")
-    assert "tried 1 of 1 times" in job.error
