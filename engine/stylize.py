@@ -82,11 +82,11 @@ def plan(params: StyleParams) -> list[tuple[int, int, int]]:
     """(long side, first iteration, last iteration) of each scale, 1-based and inclusive.
 
     The full size gets half of the iterations (rounded up): an upscaled coarse result is only a
-    start, and its fine texture needs that time. The coarser scales share the rest equally,
-    the first ones taking any remainder (they are the cheapest).
+    start, and its fine texture needs that time. The coarser scales share the rest equally (at
+    least one each), the first ones taking any remainder (they are the cheapest).
     """
     *coarse, size = params.schedule
-    final = params.iterations - (params.iterations // 2 if coarse else 0)
+    final = params.iterations - (max(params.iterations // 2, len(coarse)) if coarse else 0)
     share, extra = divmod(params.iterations - final, max(len(coarse), 1))
     counts = [share + (1 if i < extra else 0) for i in range(len(coarse))] + [final]
     out, first = [], 1
