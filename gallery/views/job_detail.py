@@ -50,7 +50,21 @@ def progress(job: Job) -> dict:
         "download": f"{result_url}?download=1" if result_url else None,
         "error": job.error,
         "device": job.device,
+        "engine_version": job.engine_version,
     }
+
+
+def _shown(value) -> str:
+    """A parameter's value as the page lists it: 'relu1_1, relu2_1', 'yes', '—'."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _wants_json(request) -> bool:
@@ -67,7 +81,7 @@ def job_detail(request, pk):
         "themes": list(job.job_themes.all()),
         "progress": progress(job),
         "poll_ms": POLL_MS,
-        "params": sorted(params.items()),
+        "params": [(name, _shown(value)) for name, value in sorted(params.items())],
         "size": params.get("size"),
     }
     return render(request, "gallery/job_detail.html", context)

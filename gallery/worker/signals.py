@@ -9,7 +9,7 @@ log = logging.getLogger(__name__)
 
 
 @receiver(post_spawn, dispatch_uid="gallery.worker.at_worker_start")
-def at_worker_start(sender, proc_name, **kwargs):
+def rescue_jobs_at_worker_start(sender, proc_name, **kwargs):
     """Sent in each new worker process, before its first task: rescue jobs a dead worker left."""
     from .reaper import at_worker_start
 

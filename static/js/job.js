@@ -173,6 +173,7 @@
     setText("remaining-text", statusLine(data));
     setText("attempts", String(data.attempts));
     if (data.device) setText("device", data.device);
+    if (data.engine_version) setText("engine-version", data.engine_version);
     ["content", "style", "tv", "total"].forEach(function (name) {
       var dd = root.querySelector('[data-loss="' + name + '"]');
       if (dd) dd.textContent = number(data.losses ? data.losses[name] : null);

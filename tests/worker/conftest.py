@@ -1,15 +1,12 @@
 """Worker fixtures: tiny jobs (64 px, 6 iterations, a snapshot every 2) on the real VGG16 weights."""
-import hashlib
 import io
 
 import pytest
-from django.core.files.base import ContentFile
-from django.db import IntegrityError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gallery import services
-from gallery.models import Photo, Theme
+from gallery.models import Theme
 
 TINY = {"size": 64, "iterations": 6, "snapshot_every": 2, "seed": 7}
 
@@ -42,27 +39,9 @@ def bob(django_user_model):
     return django_user_model.objects.create_user("bob", password="correct horse battery")
 
 
-def make_photo(owner, path, px: int = 160) -> Photo:
-    """A stored photo as photo_create leaves it (upright RGB JPEG, thumbnail, checksum)."""
-    upload = _upload(path, path.name, px)
-    try:
-        return services.photo_create(owner=owner, upload=upload)
-    except IntegrityError:
-        # services.photo_create on Django 5.2 passes ContentFile(data) without a name, so the
-        # ImageField's width/height come out None; build the row the same way until it is fixed.
-        upload.seek(0)
-        data = upload.read()
-        photo = Photo(owner=owner, size_bytes=len(data), checksum=hashlib.sha256(data).hexdigest(),
-                      original_name=path.name)
-        photo.image.save("photo.jpg", ContentFile(data, name="photo.jpg"), save=False)
-        photo.thumbnail.save("thumb.jpg", ContentFile(data, name="thumb.jpg"), save=False)
-        photo.save()
-        return photo
-
-
 @pytest.fixture
 def photo(alice, tubingen):
-    return make_photo(alice, tubingen)
+    return services.photo_create(owner=alice, upload=_upload(tubingen, "tubingen.jpg"))
 
 
 @pytest.fixture

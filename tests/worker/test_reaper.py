@@ -72,7 +72,7 @@ def test_it_cancels_a_silent_job_whose_owner_asked_to_cancel(running, enqueued, 
     assert job.status == "cancelled" and enqueued == []
 
 
-def test_reapers_running_at_once_act_on_a_job_once(running, enqueued, django_capture_on_commit_callbacks, monkeypatch):
+def test_reapers_running_at_once_act_on_a_job_once(running, enqueued, django_capture_on_commit_callbacks):
     job = running(silent=300)
     stale = list(Job.objects.filter(pk=job.pk))  # what the second reaper read before the first wrote
     with django_capture_on_commit_callbacks(execute=True):
