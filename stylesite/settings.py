@@ -116,6 +116,7 @@ USE_TZ = True
 # Static files are served by whitenoise; every asset lives in the repo (no CDN).
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from static/ when collectstatic has not run
 STORAGES = {
