@@ -5,8 +5,7 @@ own admin (queued, successful and failed tasks, schedules).
 """
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -29,6 +28,27 @@ def _preview(url: str, *, size: int = 64):
     return format_html(
         '<img src="{}" alt="" style="width:{}px;height:{}px;object-fit:cover;border-radius:6px">', url, size, size
     )
+
+
+class _DeleteWithFilesAdmin(admin.ModelAdmin):
+    """Deletes go through `delete_with_service(obj)`, so the files go with the row: Django's bulk
+    delete, which would leave the files behind, gives way to the `delete_with_files` action."""
+
+    def delete_with_service(self, obj):
+        raise NotImplementedError
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Delete selected %(verbose_name_plural)s and their files", permissions=["delete"])
+    def delete_with_files(self, request, queryset):
+        for obj in queryset:
+            self.delete_with_service(obj)
+
+    def delete_model(self, request, obj):
+        self.delete_with_service(obj)
 
 
 class ThemeAdminForm(forms.ModelForm):
@@ -80,7 +100,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(_DeleteWithFilesAdmin):
     list_display = ("preview", "__str__", "owner", "width", "height", "size_bytes", "created_at")
     list_select_related = ("owner",)
     list_filter = ("created_at",)
@@ -102,17 +122,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def preview(self, photo):
         return _preview(reverse("admin:gallery_photo_thumbnail", args=[photo.pk])) if photo.pk else "—"
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # the bulk delete would leave the files behind
-        return actions
-
-    @admin.action(description="Delete selected photos and their files", permissions=["delete"])
-    def delete_with_files(self, request, queryset):
-        for photo in queryset:
-            services.photo_delete(photo=photo)
-
-    def delete_model(self, request, obj):
+    def delete_with_service(self, obj):
         services.photo_delete(photo=obj)
 
 
@@ -147,7 +157,7 @@ class SnapshotInline(admin.TabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(_DeleteWithFilesAdmin):
     list_display = ("id", "owner", "status", "progress", "theme_list", "device", "created_at", "finished_at")
     list_filter = ("status", "device", "created_at")
     list_select_related = ("owner",)
@@ -175,11 +185,6 @@ class JobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("job_themes__theme")
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def get_urls(self):
         return [
             path("<int:pk>/result/", _admin_file_view(self, Job, "result"), name="gallery_job_result"),
@@ -203,10 +208,5 @@ class JobAdmin(admin.ModelAdmin):
         for job in queryset:
             services.job_cancel(job=job)
 
-    @admin.action(description="Delete selected jobs and their files", permissions=["delete"])
-    def delete_with_files(self, request, queryset):
-        for job in queryset:
-            services.job_delete(job=job)
-
-    def delete_model(self, request, obj):
+    def delete_with_service(self, obj):
         services.job_delete(job=obj)

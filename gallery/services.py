@@ -115,6 +115,13 @@ def _delete_files_on_commit(names) -> None:
         transaction.on_commit(lambda: _delete_files(names))
 
 
+def _delete_with_files(row, names) -> None:
+    """Delete `row`; its files `names` go only once the delete is committed."""
+    with transaction.atomic():
+        row.delete()
+        _delete_files_on_commit(names)
+
+
 class _StoredFiles:
     """Files saved while building a row; removed again if the row cannot be saved."""
 
@@ -163,10 +170,7 @@ def photo_create(*, owner, upload) -> Photo:
 
 def photo_delete(*, photo: Photo) -> None:
     """Delete a photo and its files. Jobs keep their results (Job.photo becomes NULL)."""
-    names = [photo.image.name, photo.thumbnail.name]
-    with transaction.atomic():
-        photo.delete()
-        _delete_files_on_commit(names)
+    _delete_with_files(photo, [photo.image.name, photo.thumbnail.name])
 
 
 # --- themes ------------------------------------------------------------------------------------
@@ -188,10 +192,7 @@ def theme_set_image(*, theme: Theme, upload) -> Theme:
 
 def theme_delete(*, theme: Theme) -> None:
     """Delete a theme and its paintings. Raises ProtectedError while a job uses it."""
-    names = [theme.image.name, theme.thumbnail.name]
-    with transaction.atomic():
-        theme.delete()
-        _delete_files_on_commit(names)
+    _delete_with_files(theme, [theme.image.name, theme.thumbnail.name])
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -316,7 +317,4 @@ def job_delete(*, job: Job) -> None:
     """Delete a job with its result and snapshot files; a running job is asked to stop first."""
     if job.status == Job.Status.RUNNING:
         job_cancel(job=job)
-    names = [job.result.name] + list(job.snapshots.values_list("image", flat=True))
-    with transaction.atomic():
-        job.delete()
-        _delete_files_on_commit(names)
+    _delete_with_files(job, [job.result.name] + list(job.snapshots.values_list("image", flat=True)))

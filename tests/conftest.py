@@ -1,7 +1,10 @@
-"""Shared fixtures: where ../shared lives, and skips with a reason when it is absent."""
+"""Shared fixtures: where ../shared lives (skips with a reason when it is absent), the personas
+alice (owns) and bob (another user), and the worker's engine settings."""
 from pathlib import Path
 
 import pytest
+
+from helpers import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -44,3 +47,28 @@ def the_scream() -> Path:
 def _media_root(settings, tmp_path_factory):
     """Every test writes media into its own temporary folder, never into ./data."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2's million rounds cost half a second per user; the tests need no such safety."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password=PASSWORD)
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", password=PASSWORD)
+
+
+@pytest.fixture
+def worker_settings(settings, vgg16_weights):
+    """The worker's engine settings: the real VGG16 weights on the CPU."""
+    settings.STYLE_WEIGHTS = str(vgg16_weights)
+    settings.STYLE_BACKBONE = "vgg16"
+    settings.STYLE_DEVICE = "cpu"
+    return settings

@@ -54,16 +54,27 @@ def file_response(field_file, *, private: bool, download_name: str | None = None
     return response
 
 
+def _image(obj):
+    return obj.image
+
+
+def _thumbnail_or_image(obj):
+    return obj.thumbnail or obj.image
+
+
+def _owned_file(request, lookup, pk, file_of=_image) -> FileResponse:
+    """`file_of` the requesting user's object `lookup(user, pk)`, privately; anyone else gets 404."""
+    return file_response(file_of(lookup(media_user(request), pk)), private=True)
+
+
 @require_safe
 def photo_image(request, pk):
-    photo = selectors.get_photo_for_user(media_user(request), pk)
-    return file_response(photo.image, private=True)
+    return _owned_file(request, selectors.get_photo_for_user, pk)
 
 
 @require_safe
 def photo_thumbnail(request, pk):
-    photo = selectors.get_photo_for_user(media_user(request), pk)
-    return file_response(photo.thumbnail or photo.image, private=True)
+    return _owned_file(request, selectors.get_photo_for_user, pk, _thumbnail_or_image)
 
 
 @require_safe
@@ -78,8 +89,7 @@ def job_result(request, pk):
 
 @require_safe
 def snapshot_image(request, pk):
-    snapshot = selectors.get_snapshot_for_user(media_user(request), pk)
-    return file_response(snapshot.image, private=True)
+    return _owned_file(request, selectors.get_snapshot_for_user, pk)
 
 
 @require_safe
@@ -89,5 +99,4 @@ def theme_image(request, slug):
 
 @require_safe
 def theme_thumbnail(request, slug):
-    theme = selectors.get_theme(slug)
-    return file_response(theme.thumbnail or theme.image, private=False)
+    return file_response(_thumbnail_or_image(selectors.get_theme(slug)), private=False)

@@ -8,8 +8,6 @@ from rest_framework.test import APIClient
 
 from gallery.models import Job, Snapshot
 
-PASSWORD = "correct horse battery"
-
 
 def image_upload(name="photo.jpg", size=(64, 48), color=(200, 120, 40), fmt="JPEG") -> SimpleUploadedFile:
     buf = io.BytesIO()
@@ -21,6 +19,8 @@ def token_client(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
 def finish(job: Job, *, with_snapshots: int = 2) -> Job:
     """Make `job` look like a worker ran it: snapshots, a result, 'succeeded'."""
     img = image_upload("x.png", fmt="PNG")

@@ -1,18 +1,13 @@
-"""API personas and objects: alice owns, bob is another user, staff manages themes, anonymous has
-nothing. Every client authenticates with its user's token."""
+"""API personas and objects: alice owns, bob is another user (both in tests/conftest.py), staff
+manages themes, anonymous has nothing. Every client authenticates with its user's token."""
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from api_helpers import PASSWORD, finish, image_upload, token_client
+from api_helpers import finish, image_upload, token_client
 from gallery import services
 from gallery.models import Theme
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The real hasher takes most of a second per user; these tests are not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from helpers import PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -21,16 +16,6 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password=PASSWORD)
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", password=PASSWORD)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from api_helpers import PASSWORD
+from helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/auth/token/"

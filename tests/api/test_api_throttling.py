@@ -1,7 +1,7 @@
 """Per-user and per-address rates, and the stricter one for starting jobs, answer 429."""
 import pytest
 
-from api_helpers import PASSWORD
+from helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,39 +4,24 @@ else can."""
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gallery import services, tasks
 from gallery.models import Theme
+from helpers import shrunk_upload
 
 pytestmark = pytest.mark.django_db
-
-
-def _upload(path, name, px=160):
-    img = Image.open(path).convert("RGB")
-    img.thumbnail((px, px))
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=92)
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
-
-
-@pytest.fixture
-def real_engine(settings, vgg16_weights):
-    settings.STYLE_WEIGHTS = str(vgg16_weights)
-    settings.STYLE_BACKBONE = "vgg16"
-    settings.STYLE_DEVICE = "cpu"
 
 
 @pytest.fixture
 def starry_theme(starry_night):
     theme = Theme(slug="starry_night", title="The Starry Night", artist="Vincent van Gogh")
-    return services.theme_set_image(theme=theme, upload=_upload(starry_night, "starry.jpg", 192))
+    return services.theme_set_image(theme=theme, upload=shrunk_upload(starry_night, "starry.jpg", 192))
 
 
 def test_a_job_created_through_the_api_runs_to_a_result_i_can_download(
-        real_engine, alice_api, bob_api, anon_api, starry_theme, tubingen):
-    r = alice_api.post("/api/v1/photos/", {"image": _upload(tubingen, "tubingen.jpg")}, format="multipart")
+        worker_settings, alice_api, bob_api, anon_api, starry_theme, tubingen):
+    r = alice_api.post("/api/v1/photos/", {"image": shrunk_upload(tubingen, "tubingen.jpg")}, format="multipart")
     assert r.status_code == 201, r.content
     body = {"photo": r.json()["id"], "themes": [{"theme": "starry_night", "weight": 1.0}],
             "size": 64, "iterations": 6, "snapshot_every": 2, "seed": 1, "preserve_colors": False}

@@ -2,18 +2,16 @@
 paints (run_job in a thread of this process, on the real VGG16 weights), then the result shows with
 the before/after slider and a download link; a failed job offers "Try again". No page reloads.
 Screenshots go to test-output/e2e/job-*.png."""
-import io
 import re
 import threading
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from PIL import Image
 
 from gallery import services, tasks
 from gallery.models import Job
+from helpers import shrunk_upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
@@ -21,11 +19,8 @@ PASSWORD = "brushstrokes-in-the-night-5"
 
 
 @pytest.fixture
-def worker_thread(settings, vgg16_weights, monkeypatch):
+def worker_thread(worker_settings, monkeypatch):
     """enqueue_job runs the job in a thread of this process, as a qcluster worker would."""
-    settings.STYLE_WEIGHTS = str(vgg16_weights)
-    settings.STYLE_BACKBONE = "vgg16"
-    settings.STYLE_DEVICE = "cpu"
     threads = []
 
     def work(job_id):
@@ -53,11 +48,7 @@ def erin(django_user_model):
 
 @pytest.fixture
 def erins_photo(erin, tubingen):
-    img = Image.open(tubingen).convert("RGB")
-    img.thumbnail((480, 480))
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=92)
-    return services.photo_create(owner=erin, upload=SimpleUploadedFile("tubingen.jpg", buf.getvalue()))
+    return services.photo_create(owner=erin, upload=shrunk_upload(tubingen, "tubingen.jpg", 480))
 
 
 def _log_in(page, url):

@@ -1,27 +1,12 @@
-"""Gallery personas and objects: alice owns, bob is another user, anonymous has nothing."""
+"""Gallery clients and objects: alice owns, bob is another user (both in tests/conftest.py), anonymous
+has nothing."""
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
 from gallery import services
 from gallery.models import Job, Snapshot, Theme
-from gallery_helpers import PASSWORD, image_bytes, upload
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """PBKDF2's million rounds cost half a second per user; the tests need no such safety."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password=PASSWORD)
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", password=PASSWORD)
+from gallery_helpers import image_bytes, upload
 
 
 @pytest.fixture

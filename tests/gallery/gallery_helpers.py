@@ -7,8 +7,6 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-PASSWORD = "a-long-test-password-42"
-
 
 def image_bytes(fmt="JPEG", *, size=(64, 48), mode="RGB", color=(200, 120, 40), **save) -> bytes:
     """A small image of `mode` in `fmt`, with a gradient so it is not flat."""

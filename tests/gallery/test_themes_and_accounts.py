@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from gallery.management.commands.install_themes import THEMES_DIR, shipped_themes
 from gallery.models import Theme
-from gallery_helpers import PASSWORD, files_under
+from gallery_helpers import files_under
+from helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
