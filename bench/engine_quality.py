@@ -11,6 +11,7 @@ the figures compare like with like. Tubingen, Starry Night, the real VGG16 weigh
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ import torch  # noqa: E402
 
 from engine import StyleParams, load_backbone, stylize  # noqa: E402
 from engine.images import load_image, save_image, to_tensor  # noqa: E402
-from engine.stylize import _deepest, _objective, plan  # noqa: E402
+from engine.loop import _deepest, _objective, plan  # noqa: E402
 
 
 def run(content, style, params, budget: float | None):
@@ -79,15 +80,22 @@ def main() -> None:
     multi_params = base.replace(scales=scales, iterations=n, snapshot_every=1)
     multi, spent, per_scale = run(content, style, multi_params, budget)
 
-    print(f"budget: {budget:.0f} s ({args.iterations} L-BFGS iterations at {args.size} px)")
+    print(f"budget: {budget:.0f} s ({args.iterations} L-BFGS iterations at {args.size} px); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    scores = {}
     for name, image, seconds, detail in [
         ("single-scale", single, budget, f"{args.size}: {args.iterations}"),
         ("multi-scale", multi, spent, ", ".join(f"{k}: {v}" for k, v in per_scale.items())),
     ]:
-        s = score(image, content, style, base)
+        s = scores[name] = score(image, content, style, base)
         save_image(image, out / f"quality_{name}.png")
         print(f"{name:13} {seconds:6.0f} s  content {s['content']:.4f}  style {s['style']:.4f}  "
               f"tv {s['tv']:.4f}  total {s['total']:.4f}  (iterations {detail})")
+    for kind in ("style", "total"):
+        a, b = scores["single-scale"][kind], scores["multi-scale"][kind]
+        winner = "multi-scale" if b < a else "single-scale"
+        print(f"{kind} loss: {winner} wins ({min(a, b):.4f} vs {max(a, b):.4f}, "
+              f"{100 * (max(a, b) - min(a, b)) / max(a, b):.0f}% lower)")
     print(f"images in {out}")
 
 

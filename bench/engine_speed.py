@@ -2,8 +2,8 @@
 
 For L-BFGS and Adam at 256 and 512 px (Tubingen, Starry Night, the real VGG16 weights unless
 --weights/--backbone say otherwise) it prints seconds per iteration, the floor measured in the
-same process, their ratio, and the peak RSS. Each configuration runs in its own subprocess so
-each peak is its own. Aims (issue 3): ratio <= 1.15 for Adam, <= 1.3 for L-BFGS, peak RSS at
+same process (interleaved with the iterations), their ratio, the peak RSS and the load
+average. Each configuration runs in its own subprocess so each peak is its own. Aims (issue 3): ratio <= 1.15 for Adam, <= 1.3 for L-BFGS, peak RSS at
 512 px under 2 GB (DESIGN.md: 1.05 and 1.2 GB).
 
     .venv/bin/python bench/engine_speed.py [--iterations 10] [--device cpu]
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -25,53 +26,65 @@ sys.path.insert(0, str(ROOT))
 
 
 def one(optimizer: str, size: int, args) -> dict:
-    """Runs in the subprocess: floor, then the engine, then the floor again."""
+    """Runs in the subprocess: engine iterations interleaved with floor passes.
+
+    The floor is one forward+backward of the same truncated network at the same size, from a
+    fresh image that needs its gradient, with a trivial loss (the sum) on the deepest layer
+    only: no losses, no gradients joining at shallower layers. Each engine iteration is timed
+    as the `next()` that produces its Step, and a floor pass runs right after it, so both see
+    the same machine load; the ratio is the median of the pairs' ratios.
+    """
     import torch
 
     from engine import StyleParams, load_backbone, stylize
     from engine.images import load_image
-    from engine.losses import content_weights, style_weights
-    from engine.stylize import _deepest
+    from engine.loop import _deepest
 
+    rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     params = StyleParams(size=size, iterations=args.iterations, optimizer=optimizer,
-                         backbone=args.backbone, weights=args.weights, device=args.device, seed=0)
+                         backbone=args.backbone, weights=args.weights, device=args.device, seed=0,
+                         snapshot_every=0)
     content = load_image(SHARED / "images/content/tubingen.jpg", max_side=size)
     style = load_image(SHARED / "images/style/starry_night.jpg", max_side=size)
     device = torch.device("cuda" if args.device == "cuda" else "cpu")
+    deepest = _deepest(params)
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
-                        last_layer=_deepest(params))
-    layers = set(content_weights(params)) | set(style_weights(params))
+                        last_layer=deepest)
     w, h = content.size
-
-    def floor_once() -> float:
-        x = torch.rand(1, 3, h, w, device=device, requires_grad=True)
-        sync()
-        t = time.perf_counter()
-        sum(f.sum() for f in net(x, layers).values()).backward()
-        sync()
-        return time.perf_counter() - t
 
     def sync():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
-    floor_once()  # warm-up
-    floors = [floor_once() for _ in range(args.floor_runs)]
-    elapsed = [step.elapsed for step in stylize(content, [style], params)]
-    floors += [floor_once() for _ in range(args.floor_runs)]
-    skip = 2  # the first steps: warm-up and L-BFGS's tiny first step
-    per_iteration = (elapsed[-1] - elapsed[skip - 1]) / (len(elapsed) - skip)
-    floor = statistics.median(floors)
-    return {"optimizer": optimizer, "size": f"{w}x{h}", "s_per_it": per_iteration,
-            "floor": floor, "ratio": per_iteration / floor,
+    def floor_once() -> float:
+        x = torch.rand(1, 3, h, w, device=device, requires_grad=True)
+        sync()
+        t = time.perf_counter()
+        net(x, {deepest})[deepest].sum().backward()
+        sync()
+        return time.perf_counter() - t
+
+    steps = stylize(content, [style], params)
+    iterations, floors = [], []
+    for i in range(args.iterations):
+        sync()
+        t = time.perf_counter()
+        next(steps)  # the Step's losses are Python floats: the iteration has finished
+        iterations.append(time.perf_counter() - t)
+        floors.append(floor_once())
+    skip = 2  # the first steps: targets, warm-up and L-BFGS's first step
+    its, fls = iterations[skip:], floors[skip:]
+    return {"optimizer": optimizer, "size": f"{w}x{h}", "s_per_it": statistics.median(its),
+            "floor": statistics.median(fls),
+            "ratio": statistics.median(a / b for a, b in zip(its, fls)),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "threads": torch.get_num_threads()}
+            "rss_import_mb": rss_import, "threads": torch.get_num_threads(),
+            "load": os.getloadavg()[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=10)
-    parser.add_argument("--floor-runs", type=int, default=3)
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--optimizers", default="lbfgs,adam")
     parser.add_argument("--backbone", default="vgg16")
@@ -82,16 +95,20 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one[0], int(args.one[1]), args)))
         return
-    print(f"{'optimizer':9} {'size':>8} {'s/iter':>8} {'floor s':>8} {'ratio':>6} {'peak RSS':>9}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    print(f"{'optimizer':9} {'size':>8} {'s/iter':>8} {'floor s':>8} {'ratio':>6} {'peak RSS':>9} "
+          f"{'(torch)':>8} {'load':>5}")
     for optimizer in args.optimizers.split(","):
         for size in args.sizes.split(","):
             cmd = [sys.executable, __file__, "--one", optimizer, size, *sys.argv[1:]]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             r = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"{r['optimizer']:9} {r['size']:>8} {r['s_per_it']:8.3f} {r['floor']:8.3f} "
-                  f"{r['ratio']:6.2f} {r['peak_rss_mb']:7.0f} MB", flush=True)
+                  f"{r['ratio']:6.2f} {r['peak_rss_mb']:6.0f} MB {r['rss_import_mb']:5.0f} MB "
+                  f"{r['load']:5.2f}", flush=True)
     print(f"(device {args.device}, {r['threads']} threads, {args.backbone}, "
-          f"{args.iterations} iterations per run)")
+          f"{args.iterations} iterations per run; s/iter and floor are medians, ratio the median "
+          f"of per-iteration ratios; (torch): RSS after importing torch and the engine)")
 
 
 if __name__ == "__main__":

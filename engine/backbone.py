@@ -1,7 +1,8 @@
 """The VGG feature extractor: truncated, frozen, self-normalizing, features by layer name.
 
 Built from torchvision's configuration table (`torchvision.models.vgg.cfgs`), never at import
-time. Weights are loaded lazily and once per process: the worker runs many jobs in one process.
+time; the layer names live torch-free in layers.py. Weights are loaded lazily and once per
+process: the worker runs many jobs in one process.
 """
 from __future__ import annotations
 
@@ -14,39 +15,11 @@ from torch import nn
 from torchvision.models import vgg as tv_vgg
 
 from .errors import WeightsError
-
-_CONFIGS = {"vgg16": "D", "vgg19": "E"}  # torchvision's config letters
+from .layers import LAYER_INDEX, LAYER_NAMES, TORCHVISION_CONFIG, min_side  # noqa: F401
 
 # ImageNet statistics; every torchvision VGG (and ../shared's VGG16 file) expects this input.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-def _relu_indices(config: list) -> dict[str, int]:
-    """relu{block}_{n} -> index in `features`, walking the config as `make_layers` builds it."""
-    names, index, block, n = {}, 0, 1, 0
-    for entry in config:
-        if entry == "M":
-            index, block, n = index + 1, block + 1, 0
-        else:  # a 3x3 convolution followed by its ReLU
-            n += 1
-            names[f"relu{block}_{n}"] = index + 1
-            index += 2
-    return names
-
-
-LAYER_INDEX: dict[str, dict[str, int]] = {
-    name: _relu_indices(tv_vgg.cfgs[letter]) for name, letter in _CONFIGS.items()
-}
-# The ordered relu layer names of each backbone; params.py validates layer choices against it.
-LAYER_NAMES: dict[str, tuple[str, ...]] = {name: tuple(ix) for name, ix in LAYER_INDEX.items()}
-
-
-
-def min_side(layer: str) -> int:
-    """The smallest image side that still reaches `layer`: each 2x2 pooling before it halves."""
-    block = int(layer.removeprefix("relu").split("_")[0])
-    return 2 ** (block - 1)
 
 
 _REMEDIES = (
@@ -95,7 +68,7 @@ def load_backbone(
     or `features` only), or "random" (tests only). The convolutions are loaded once per process
     and shared by every cut and pooling; building a cut is cheap.
     """
-    if backbone not in _CONFIGS:
+    if backbone not in TORCHVISION_CONFIG:
         raise ValueError(f"unknown backbone {backbone!r}")
     if last_layer is not None and last_layer not in LAYER_INDEX[backbone]:
         raise ValueError(f"unknown layer {last_layer!r} for {backbone}")
@@ -124,7 +97,7 @@ def _cut(backbone: str, weights: str | None, pooling: str, device: str,
 @functools.lru_cache(maxsize=4)
 def _features(backbone: str, weights: str | None, device: str) -> nn.Sequential:
     """The whole `features` stack with its weights, frozen, on `device`; loaded once."""
-    config = tv_vgg.cfgs[_CONFIGS[backbone]]
+    config = tv_vgg.cfgs[TORCHVISION_CONFIG[backbone]]
     if weights == "random":
         # Fixed seed, without touching the caller's RNG: random weights are repeatable too.
         with torch.random.fork_rng(devices=[]):
@@ -199,7 +172,7 @@ def _torchvision_file(backbone: str) -> Path:
 def _mismatch(backbone: str, weights: str | None, state: dict, error: RuntimeError) -> str:
     """A readable reason why `state` does not fit `backbone`, naming the backbone it does fit."""
     shapes = {k: tuple(v.shape) for k, v in state.items()}
-    for other, letter in _CONFIGS.items():
+    for other, letter in TORCHVISION_CONFIG.items():
         with torch.device("meta"):
             layers = tv_vgg.make_layers(tv_vgg.cfgs[letter])
         expected = {k: tuple(v.shape) for k, v in layers.state_dict().items()}

@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("styles", metavar="STYLE", nargs="+", help="the painting(s)")
     cmd.add_argument("-o", "--output", metavar="OUT", required=True, help=".png, .jpg or .jpeg")
     cmd.add_argument("--snapshot-dir", metavar="DIR",
-                     help="where snapshots go (default: next to OUT)")
+                     help="write a snapshot every --snapshot-every iterations here (default: none)")
     defaults = {f.name: f.default for f in dataclasses.fields(StyleParams)}
     for option, (field, kwargs) in _OPTIONS.items():
         default = defaults[field]
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
 
 
 def _stylize(args: dict, environ: Mapping[str, str]) -> int:
-    from .stylize import stylize  # torch loads here, not for --help or a usage error
+    from .loop import stylize  # torch loads here, not for --help or a usage error
 
     fields = {f.name for f in dataclasses.fields(StyleParams)}
     given = {k: v for k, v in args.items() if k in fields}
@@ -128,11 +128,14 @@ def _stylize(args: dict, environ: Mapping[str, str]) -> int:
         return _fail(f"{out}: the output name must end in .png, .jpg or .jpeg")
     if not out.parent.is_dir():
         return _fail(f"{out}: folder {out.parent} does not exist")
-    snapshots = Path(args["snapshot_dir"]) if args.get("snapshot_dir") else out.parent
-    if args.get("snapshot_dir") and not params.snapshot_every:
-        return _fail("--snapshot-dir: needs --snapshot-every N")
-    if not snapshots.is_dir():
+    # Snapshots are written only where asked for: the engine makes one every
+    # `snapshot_every` iterations by default (the gallery shows them), a command line user
+    # wants just the picture unless they give a folder.
+    snapshots = Path(args["snapshot_dir"]) if args.get("snapshot_dir") else None
+    if snapshots is not None and not snapshots.is_dir():
         return _fail(f"--snapshot-dir: folder {snapshots} does not exist")
+    if snapshots is None:
+        params = params.replace(snapshot_every=0)  # no folder: no snapshot images to make
 
     content = load_image(args["content"])
     styles = [load_image(path) for path in args["styles"]]
@@ -140,7 +143,7 @@ def _stylize(args: dict, environ: Mapping[str, str]) -> int:
     step = None
     for step in stylize(content, styles, params):
         progress.show(step)
-        if step.image is not None and not step.is_last:
+        if snapshots is not None and step.image is not None and not step.is_last:
             save_image(step.image, snapshots / f"{out.stem}_{step.iteration:05d}{out.suffix}")
     progress.close()
     save_image(step.image, out)

@@ -15,13 +15,15 @@ import re
 import secrets
 import warnings
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-import torch
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError
+
+if TYPE_CHECKING:  # torch is imported by the two functions that need it, not by the web process
+    import torch
 
 # Our own cap, well below Pillow's (it only warns at 89.5 MP and raises at twice that): 40 MP is
 # larger than any phone photo, and decoding it already takes 120 MB as 8-bit RGB.
@@ -116,12 +118,16 @@ def save_image(img: Image.Image, path: str | os.PathLike, *, quality: int = 95) 
 
 def to_tensor(img: Image.Image) -> torch.Tensor:
     """An image as a float32 tensor (3, H, W) with values in [0, 1]."""
+    import torch
+
     arr = np.array(_to_rgb(img), dtype=np.uint8)  # (H, W, 3), a writable copy
     return torch.from_numpy(arr).permute(2, 0, 1).float().div_(255).contiguous()
 
 
 def to_image(t: torch.Tensor) -> Image.Image:
     """A tensor (3, H, W) or (1, 3, H, W) in [0, 1] as an RGB image (clamped, rounded)."""
+    import torch
+
     if t.dim() == 4 and t.shape[0] == 1:
         t = t[0]
     if t.dim() != 3 or t.shape[0] != 3:

@@ -27,6 +27,59 @@ def gram(features: torch.Tensor) -> torch.Tensor:
     return flat @ flat.transpose(1, 2) / (c * h * w)
 
 
+class _GramError(torch.autograd.Function):
+    """||gram(F) - T||^2 / norm, with a backward of one matmul.
+
+    Autograd through `gram` would spend two (B, C, C) x (B, C, HW) matmuls on dL/dF (one per
+    factor of F F^T) and add their results into a new tensor. With E = gram(F) - T symmetric
+    (both Gram matrices are), dL/dF = 4 E F / (n norm), n = C*H*W: one matmul, written in F's
+    own memory layout (channels_last) so adding it to the gradient from the deeper layers
+    needs no layout conversion.
+    """
+
+    @staticmethod
+    def forward(ctx, features, target, norm):
+        b, c, h, w = features.shape
+        flat = features.reshape(b, c, h * w)  # (B, C, HW); a view for channels_last too
+        error = torch.bmm(flat, flat.transpose(1, 2)).div_(c * h * w).sub_(target)  # (B, C, C)
+        ctx.save_for_backward(features, error, norm)
+        return error.pow(2).sum() / norm
+
+    @staticmethod
+    def backward(ctx, grad):
+        features, error, norm = ctx.saved_tensors
+        b, c, h, w = features.shape
+        scale = error * (grad * 4 / (c * h * w) / norm)  # (B, C, C), symmetric
+        # (E F)^T = F^T E: with F channels_last, F^T is a contiguous (B, HW, C) matrix and the
+        # product is written straight into a channels_last (B, C, H, W) tensor. Returned as
+        # that tensor, not a view of it: autograd then adds the deeper layers' gradient into
+        # it in place instead of allocating the sum.
+        flat_t = features.reshape(b, c, h * w).transpose(1, 2)  # (B, HW, C)
+        layout = (torch.channels_last if features.is_contiguous(memory_format=torch.channels_last)
+                  else torch.contiguous_format)
+        out = torch.empty_like(features, memory_format=layout)  # (B, C, H, W)
+        if layout == torch.channels_last:
+            torch.bmm(flat_t, scale, out=out.permute(0, 2, 3, 1).view(b, h * w, c))
+        else:  # E F directly, (B, C, HW)
+            torch.bmm(scale, flat_t.transpose(1, 2), out=out.view(b, c, h * w))
+        return out, None, None
+
+
+class _SquaredError(torch.autograd.Function):
+    """||F - T||^2 / norm; backward 2 (F - T) / norm in one pass, in F's memory layout."""
+
+    @staticmethod
+    def forward(ctx, features, target, norm):
+        diff = features - target  # keeps F's layout (channels_last)
+        ctx.save_for_backward(diff, norm)
+        return diff.pow(2).sum() / norm
+
+    @staticmethod
+    def backward(ctx, grad):
+        diff, norm = ctx.saved_tensors
+        return diff * (grad * 2 / norm), None, None
+
+
 class ContentLoss(nn.Module):
     """||F - T||^2 / ||T||^2 on one layer's features."""
 
@@ -36,7 +89,7 @@ class ContentLoss(nn.Module):
         self.register_buffer("norm", target.detach().pow(2).sum().add(_EPS))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return (features - self.target).pow(2).sum() / self.norm
+        return _SquaredError.apply(features, self.target, self.norm)
 
 
 class StyleLoss(nn.Module):
@@ -53,16 +106,39 @@ class StyleLoss(nn.Module):
         return cls(sum(w * gram(f) for f, w in zip(features, weights)))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return (gram(features) - self.target).pow(2).sum() / self.norm
+        return _GramError.apply(features, self.target, self.norm)
+
+
+class _TotalVariation(torch.autograd.Function):
+    """mean(dy^2) + mean(dx^2) over neighbouring pixels, with a backward of five passes over the
+    image where autograd through the slices takes about twenty."""
+
+    @staticmethod
+    def forward(ctx, image):
+        dy = image[..., 1:, :] - image[..., :-1, :]  # (B, C, H-1, W)
+        dx = image[..., :, 1:] - image[..., :, :-1]  # (B, C, H, W-1)
+        ctx.save_for_backward(dy, dx)
+        ctx.shape = image.shape
+        return dy.pow(2).sum() / max(dy.numel(), 1) + dx.pow(2).sum() / max(dx.numel(), 1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, dx = ctx.saved_tensors
+        ky = grad * 2 / max(dy.numel(), 1)
+        kx = grad * 2 / max(dx.numel(), 1)
+        out = dy.new_zeros(ctx.shape)
+        out[..., 1:, :].addcmul_(dy, ky)
+        out[..., :-1, :].addcmul_(dy, -ky)
+        out[..., :, 1:].addcmul_(dx, kx)
+        out[..., :, :-1].addcmul_(dx, -kx)
+        return out
 
 
 class TVLoss(nn.Module):
     """Mean squared difference between neighbouring pixels, summed over both directions."""
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        dy = image[..., 1:, :] - image[..., :-1, :]
-        dx = image[..., :, 1:] - image[..., :, :-1]
-        return dy.pow(2).mean() + dx.pow(2).mean()
+        return _TotalVariation.apply(image)
 
 
 class LayerApply(nn.Module):

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import EngineError
+from .layers import LAYER_NAMES
 
-# VGG layer names (relu{block}_{index}); the backbone module maps them to indices.
+# VGG layer names (relu{block}_{index}); layers.py maps them to indices.
 CONTENT_LAYERS = ("relu4_2", "relu5_2")
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
@@ -63,11 +64,14 @@ class StyleParams:
     preserve_colors: bool = False
     match_histogram: bool = False  # match the style's colour histogram to the content first
     pooling: Literal["max", "avg"] = "max"
-    learning_rate: float = 0.02  # Adam only
+    # Adam only; pixels are in [0, 1], so this is about the largest change of a pixel per step.
+    # Tuned at 256 px, 200 iterations (total loss; L-BFGS 1.59): 0.01 1.69, 0.02 1.65,
+    # 0.05 1.67, 0.1 unstable (2.20).
+    learning_rate: float = 0.02
     beta1: float = 0.9
     beta2: float = 0.999
     epsilon: float = 1e-8
-    snapshot_every: int = 0  # 0: no snapshots; the last step always carries the image
+    snapshot_every: int = 25  # the image every N iterations; 0: none (the last step has it anyway)
     backbone: Literal["vgg19", "vgg16"] = "vgg19"
     weights: str | None = None  # local state dict; None: torchvision's; "random": tests only
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -106,8 +110,6 @@ def defaults() -> StyleParams:
 
 def validate(p: StyleParams) -> None:
     """Raise ParamError naming the first parameter with a value the engine cannot use."""
-    from .backbone import LAYER_NAMES  # layer table lives with the backbone
-
     def need(ok: bool, name: str, message: str) -> None:
         if not ok:
             raise ParamError(name, message)

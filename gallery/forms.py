@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 
+from engine.layers import LAYER_NAMES
 from engine.params import INIT_KINDS, StyleParams
 
 from . import selectors
@@ -56,8 +57,6 @@ _DEFAULTS = StyleParams()
 
 
 def _layer_names() -> tuple[str, ...]:
-    from engine.backbone import LAYER_NAMES
-
     return LAYER_NAMES[settings.STYLE_BACKBONE]
 
 

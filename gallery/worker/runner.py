@@ -26,6 +26,11 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+import engine
+from engine.errors import EngineError, ImageError, WeightsError
+from engine.images import load_image
+from engine.params import ParamError, StyleParams
+
 from ..models import Job, Snapshot
 from . import conf
 
@@ -113,8 +118,6 @@ class JobRun:
     # -- the run --------------------------------------------------------------------------------
 
     def execute(self) -> str:
-        import engine
-
         content = self._photo()
         styles, weights = self._paintings()
         params = self._params(weights)
@@ -168,9 +171,6 @@ class JobRun:
     # -- inputs ---------------------------------------------------------------------------------
 
     def _photo(self):
-        from engine.errors import ImageError
-        from engine.images import load_image
-
         photo = self.job.photo
         if photo is None or not photo.image:
             raise JobFailed("The photo of this job was deleted before the job could run.")
@@ -183,9 +183,6 @@ class JobRun:
             raise JobFailed(f"The photo could not be read: {exc}") from None
 
     def _paintings(self):
-        from engine.errors import ImageError
-        from engine.images import load_image
-
         links = list(self.job.job_themes.select_related("theme").order_by("position"))
         if not links:
             raise JobFailed("This job has no theme to paint with.")
@@ -202,8 +199,6 @@ class JobRun:
         return styles, [float(link.weight) for link in links]
 
     def _params(self, weights: list[float]):
-        from engine.params import StyleParams
-
         data = {**self.job.params, **conf.engine_settings()}
         if data.get("init", "content") not in ("content", "noise"):
             # On a shared server a job must not name a file on it.
@@ -217,9 +212,6 @@ class JobRun:
 
     def _resume_point(self, params):
         """(start iteration, its image) from the latest readable snapshot of an earlier attempt."""
-        from engine.errors import ImageError
-        from engine.images import load_image
-
         for snap in self.job.snapshots.order_by("-iteration"):
             if snap.iteration > params.iterations:
                 continue
@@ -242,8 +234,6 @@ class JobRun:
             raise JobLost
 
     def _record_start(self, params, start: int) -> None:
-        import engine
-
         self.history = [p for p in self.history if p[0] <= start]
         recorded = dict(self.job.params)
         recorded["seed"] = params.seed
@@ -330,9 +320,6 @@ def user_message(exc: BaseException) -> str:
     if _is_out_of_memory(exc):
         return ("Out of memory: this machine cannot hold an image of this size while painting it. "
                 "Try again with a smaller size (or fewer themes).")
-    from engine.errors import EngineError, ImageError, WeightsError
-    from engine.params import ParamError
-
     if isinstance(exc, WeightsError):
         return (f"The worker cannot load the style network's weights ({exc}). "
                 "This is a problem with the server's setup; tell its administrator.")
@@ -348,8 +335,6 @@ def user_message(exc: BaseException) -> str:
 
 
 def _is_engine_error(exc: BaseException) -> bool:
-    from engine.errors import EngineError
-
     return isinstance(exc, EngineError)
 
 

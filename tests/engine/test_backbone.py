@@ -19,6 +19,19 @@ def test_layer_names_follow_torchvision_s_configurations():
     assert LAYER_INDEX["vgg19"]["relu4_2"] == 22 and LAYER_INDEX["vgg19"]["relu5_1"] == 29
 
 
+def test_the_torch_free_layer_table_is_torchvision_s():
+    from torchvision.models import vgg as tv_vgg
+
+    from engine.layers import CONFIGS, TORCHVISION_CONFIG, relu_indices
+
+    for backbone, letter in TORCHVISION_CONFIG.items():
+        assert list(CONFIGS[backbone]) == tv_vgg.cfgs[letter]
+        assert LAYER_INDEX[backbone] == relu_indices(tv_vgg.cfgs[letter])
+    # And it is what torchvision builds: every named index is a ReLU.
+    features = tv_vgg.make_layers(tv_vgg.cfgs["E"])
+    assert all(isinstance(features[i], torch.nn.ReLU) for i in LAYER_INDEX["vgg19"].values())
+
+
 def test_it_is_cut_after_the_deepest_layer_in_use(vgg16_weights):
     net = load_backbone("vgg16", str(vgg16_weights), last_layer="relu3_1")
     assert len(net.layers) == LAYER_INDEX["vgg16"]["relu3_1"] + 1

@@ -50,6 +50,20 @@ def test_snapshots_go_to_the_snapshot_folder(small, vgg16_weights, tmp_path_fact
     assert (small / "out.png").is_file()
 
 
+def test_without_a_snapshot_folder_only_the_picture_is_written(small, vgg16_weights):
+    assert StyleParams().snapshot_every > 0  # the engine makes snapshots by default
+    assert main(args(small, vgg16_weights, "--iterations", "4", "--snapshot-every", "2")) == 0
+    assert outputs(small) == ["out.png"]
+
+
+def test_a_snapshot_folder_alone_takes_the_default_cadence(small, vgg16_weights, tmp_path_factory):
+    snaps = tmp_path_factory.mktemp("snaps")
+    every = StyleParams().snapshot_every
+    assert main(args(small, vgg16_weights, "--iterations", str(every + 1),
+                     "--snapshot-dir", str(snaps))) == 0
+    assert outputs(snaps) == [f"out_{every:05d}.png"]
+
+
 def test_multi_scale_and_every_option_are_accepted(small, vgg16_weights, the_scream):
     argv = args(small, vgg16_weights, "--scales", "24,32",
                      "--iterations", "3", "--optimizer", "adam", "--learning-rate", "0.05",

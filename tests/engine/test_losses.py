@@ -104,3 +104,36 @@ def test_a_layer_with_zero_weight_is_left_out_of_the_objective():
                                 [{layer: F1 for layer in params.style_layers}])
     assert "relu5_2" not in objective.layers
     assert objective.layers == {"relu4_2", *params.style_layers}
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_the_style_and_content_gradients_are_autograd_s(layout):
+    # The losses have hand-written backward passes (one matmul for the Gram loss): they must
+    # agree with autograd through the plain formulas, in either memory layout.
+    torch.manual_seed(0)
+    f = torch.rand(1, 6, 5, 7, dtype=torch.float64).contiguous(memory_format=layout)
+    t = torch.rand(1, 6, 5, 7, dtype=torch.float64)
+    style, content = StyleLoss(gram(t)), ContentLoss(t)
+    for loss, formula in [
+        (style, lambda x: (gram(x) - style.target).pow(2).sum() / style.norm),
+        (content, lambda x: (x - content.target).pow(2).sum() / content.norm),
+    ]:
+        x = f.clone(memory_format=layout).requires_grad_(True)
+        (3.0 * loss(x)).backward()
+        y = f.clone(memory_format=layout).requires_grad_(True)
+        (3.0 * formula(y)).backward()
+        assert loss(f).item() == pytest.approx(formula(f).item())
+        assert torch.allclose(x.grad, y.grad)
+        assert x.grad.is_contiguous(memory_format=layout)
+    assert torch.autograd.gradcheck(lambda x: style(x), f.clone().requires_grad_(True))
+
+
+def test_the_tv_gradient_is_autograd_s():
+    torch.manual_seed(0)
+    img = torch.rand(1, 3, 6, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(TVLoss(), img)
+    x = img.detach().clone().requires_grad_(True)
+    dy, dx = x[..., 1:, :] - x[..., :-1, :], x[..., :, 1:] - x[..., :, :-1]
+    (dy.pow(2).mean() + dx.pow(2).mean()).backward()
+    TVLoss()(img).backward()
+    assert torch.allclose(img.grad, x.grad)

@@ -9,7 +9,7 @@ from engine import ParamError, stylize
 from engine.backbone import VGGFeatures
 from engine.color import rgb_to_ycbcr
 from engine.images import resize_long_side, save_image, to_tensor
-from engine.stylize import plan
+from engine.loop import plan
 
 
 def run(content, styles, params, **kwargs):
@@ -82,25 +82,36 @@ def test_multi_scale_runs_each_scale_in_turn_ending_at_full_size(content, style,
     p = params.replace(size=64, scales=(32, 48), iterations=7, snapshot_every=1)
     steps = run(content, [style], p)
     assert [s.scale for s in steps] == [32, 32, 48, 64, 64, 64, 64]
-    assert [max(s.image.size) for s in steps] == [32, 32, 48, 64, 64, 64, 64]
+    assert [max(s.image.size) for s in steps] == [s.scale for s in steps]
     assert steps[-1].image.size == resize_long_side(content, 64).size
 
 
-def test_the_schedule_gives_half_to_the_full_size_and_shares_the_rest(params):
-    assert plan(params.replace(size=64, scales=(16, 32), iterations=9)) == [
-        (16, 1, 2), (32, 3, 4), (64, 5, 9)]
-    assert plan(params.replace(size=64, scales=(16, 32), iterations=3)) == [
-        (16, 1, 1), (32, 2, 2), (64, 3, 3)]
+def test_the_schedule_shares_the_time_giving_the_cheap_scales_more_iterations(params):
+    p = params.replace(size=512, scales=(128, 256), iterations=300)
+    assert plan(p) == [(128, 1, 160), (256, 161, 200), (512, 201, 300)]
+    # In time (pixels x iterations): five sixths at full size, the rest shared equally.
+    time = {s: (b - a + 1) * (s / 512) ** 2 for s, a, b in plan(p)}
+    assert time[512] == pytest.approx(5 * (time[128] + time[256])) and time[128] == time[256]
+    assert plan(p.replace(iterations=3)) == [(128, 1, 1), (256, 2, 2), (512, 3, 3)]
     assert plan(params.replace(size=64, iterations=5)) == [(64, 1, 5)]
+    for n in range(3, 40):  # every iteration in exactly one scale, each scale at least one
+        spans = plan(p.replace(iterations=n))
+        assert spans[0][1] == 1 and spans[-1][2] == n
+        assert all(b >= a for _, a, b in spans)
+        assert all(nxt[1] == prev[2] + 1 for prev, nxt in zip(spans, spans[1:]))
 
 
 def test_a_resumed_run_continues_the_count_at_the_scale_it_stopped_in(content, style, params):
     p = params.replace(size=64, scales=(32,), iterations=6, snapshot_every=1)
+    assert plan(p) == [(32, 1, 3), (64, 4, 6)]
     first = run(content, [style], p)
     resumed = run(content, [style], p, start_iteration=2, init_image=first[1].image)
     assert [s.iteration for s in resumed] == [3, 4, 5, 6]
-    assert [s.scale for s in resumed] == [32, 64, 64, 64]  # 32 px: 1-3, 64 px: 4-6
+    assert [s.scale for s in resumed] == [32, 64, 64, 64]
     assert resumed[-1].is_last and resumed[-1].image.size == first[-1].image.size
+    # Resuming at the first iteration of a later scale starts right there.
+    later = run(content, [style], p, start_iteration=3, init_image=first[2].image)
+    assert [(s.iteration, s.scale) for s in later] == [(4, 64), (5, 64), (6, 64)]
 
 
 def test_a_resumed_run_starts_from_the_image_it_is_given(content, style, params, tmp_path):

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import color
-from .backbone import LAYER_INDEX, load_backbone, min_side
+from .backbone import load_backbone
+from .layers import LAYER_INDEX, min_side
 from .device import resolve_device
 from .images import load_image, resize_long_side, resize_to, to_image, to_tensor
 from .losses import build_objective, content_weights, style_weights
@@ -28,6 +29,13 @@ from .step import Step
 # jcjohnson's 100 would cost 470 MB of RAM at 512 px; 20 costs 94 MB, and 10 already reached
 # within 1% of the loss of 50 after 150 iterations in our runs.
 LBFGS_HISTORY = 20
+
+# The full size's share of a multi-scale run's time (see `plan`). Measured with
+# bench/engine_quality.py (512 px, 128 -> 256 -> 512, the time of 60 single-scale iterations):
+# 2/3 and 1/2 left the content loss high; 5/6 had the lowest total.
+FINAL_TIME_SHARE = 5 / 6
+# Whether a new scale gets the content's high frequencies back (init "content" only).
+UPSCALE_DETAIL = True
 
 
 def stylize(
@@ -41,9 +49,9 @@ def stylize(
     """Style `content` after `styles`; one `Step` per iteration, the image on snapshot steps
     (every `params.snapshot_every`-th iteration) and on the last one, at full size.
 
-    Multi-scale (`params.schedule`, e.g. 128, 256, 512): half of the iterations run at full
-    size, the coarser scales share the other half equally (see `plan`); each scale starts from
-    the previous result upscaled, and the style images are resized with the content to
+    Multi-scale (`params.schedule`, e.g. 128, 256, 512): the iterations are shared by time
+    (see `plan`), so the cheap coarse scales get many; each scale starts from the previous
+    result upscaled, and the style images are resized with the content to
     `style_scale` times the scale's long side.
 
     Resuming a run that stopped after `start_iteration` iterations: pass its last image as
@@ -81,16 +89,31 @@ def stylize(
 def plan(params: StyleParams) -> list[tuple[int, int, int]]:
     """(long side, first iteration, last iteration) of each scale, 1-based and inclusive.
 
-    The full size gets half of the iterations (rounded up): an upscaled coarse result is only a
-    start, and its fine texture needs that time. The coarser scales share the rest equally (at
-    least one each), the first ones taking any remainder (they are the cheapest).
+    Iterations are shared by time, not by count: an iteration costs in proportion to the
+    scale's pixels (a 128 px one about 1/16 of a 512 px one). The full size gets
+    `FINAL_TIME_SHARE` of the run's time, enough for L-BFGS to put the fine texture on the
+    upscaled picture; the coarser scales share the rest of the time equally, so the cheap
+    ones get many iterations (128, 256, 512 px with 300 iterations: 160, 40 and 100, in two
+    fifths of the time of 300 at 512 px). Every scale gets at least one iteration.
     """
-    *coarse, size = params.schedule
-    final = params.iterations - (max(params.iterations // 2, len(coarse)) if coarse else 0)
-    share, extra = divmod(params.iterations - final, max(len(coarse), 1))
-    counts = [share + (1 if i < extra else 0) for i in range(len(coarse))] + [final]
+    schedule = params.schedule
+    if len(schedule) == 1:
+        return [(schedule[0], 1, params.iterations)]
+    cost = [(s / params.size) ** 2 for s in schedule]  # per iteration, in full-size iterations
+    coarse_share = (1 - FINAL_TIME_SHARE) / (len(schedule) - 1)
+    shares = [coarse_share / c for c in cost[:-1]] + [FINAL_TIME_SHARE]  # iterations per time
+    ideal = [params.iterations * x / sum(shares) for x in shares]
+    counts = [max(1, math.floor(x)) for x in ideal]
+    # Largest remainders first, finest scale first on ties; take back from the largest counts
+    # if the minimum of one each overshot.
+    order = sorted(range(len(ideal)), key=lambda i: (counts[i] - ideal[i], -i))
+    while sum(counts) < params.iterations:
+        i = order.pop(0) if order else len(counts) - 1
+        counts[i] += 1
+    while sum(counts) > params.iterations:
+        counts[counts.index(max(counts))] -= 1
     out, first = [], 1
-    for scale, n in zip(params.schedule, counts):
+    for scale, n in zip(schedule, counts):
         out.append((scale, first, first + n - 1))
         first += n
     return out
@@ -103,6 +126,7 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
     scales = [s for s in plan(params) if s[2] > start_iteration]
     cost = {size: _pixels(content, size) for size, _, _ in scales}  # per iteration, at each scale
     x = None  # the image being optimized, (1, 3, H, W)
+    previous = None  # the content at the previous scale, (1, 3, h, w)
     clock = _Clock()
 
     for size, first, last in scales:
@@ -113,8 +137,17 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
         if x is None:
             x = _initial(c, params, seed, init_image)
         else:  # coarse to fine: the previous result, upscaled
-            x = F.interpolate(x.detach(), size=(h, w), mode="bicubic", align_corners=False)
+            x = _upscale(x.detach(), (h, w))
+            if params.init == "content" and UPSCALE_DETAIL:
+                # Started from the photograph, so give back the detail the coarse scale could
+                # not hold: the content's own high frequencies, what its upscaled coarse copy
+                # lacks (a Laplacian pyramid level). Plain upscaling leaves a blurred picture
+                # whose content loss at the new size is high, and the scale's first iterations
+                # would go to re-sharpening it. (Gatys et al. have no multi-scale schedule;
+                # this departs from jcjohnson's plain upscaling too.)
+                x = x + (c - _upscale(previous, (h, w)))
             x = x.clamp(0, 1)
+        previous = c
         x = x.detach().requires_grad_(True)
         optimizer = _optimizer(params, x)
         losses = {}
@@ -124,8 +157,9 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
             terms = objective(x, net(x, objective.layers))
             total = terms["content"] + terms["style"] + terms["tv"]
             total.backward()
-            losses.update({k: float(v.detach()) for k, v in terms.items()})
-            losses["total"] = float(total.detach())
+            # One device-to-host copy for the four figures (one sync on a GPU, not four).
+            values = torch.stack([terms["content"], terms["style"], terms["tv"], total])
+            losses.update(zip(("content", "style", "tv", "total"), values.detach().tolist()))
             return total
 
         for iteration in range(max(first, start_iteration + 1), last + 1):
@@ -151,6 +185,10 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
                 seed=seed,
                 image=image,
             )
+
+
+def _upscale(t: torch.Tensor, size_hw: tuple[int, int]) -> torch.Tensor:
+    return F.interpolate(t, size=size_hw, mode="bicubic", align_corners=False)
 
 
 def _deepest(params: StyleParams) -> str:
