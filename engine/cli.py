@@ -1,6 +1,7 @@
 """`python -m engine stylize CONTENT STYLE [STYLE ...] -o OUT [options]`, in the spirit of
-jcjohnson's `neural_style`. Every default comes from `StyleParams`; this file only parses,
-shows progress and saves. Any bad input is a one-line error on stderr and exit status 2.
+jcjohnson's `neural_style`, and the instant networks' `train` and `apply`. Every default comes
+from `StyleParams` or `TrainParams`; this file only parses, shows progress and saves. Any bad
+input is a one-line error on stderr and exit status 2, with nothing written.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .errors import EngineError
 from .images import SAVE_FORMATS, load_image, save_image
-from .params import BACKBONES, DEVICES, OPTIMIZERS, POOLINGS, ParamError, StyleParams
+from .params import BACKBONES, DEVICES, OPTIMIZERS, POOLINGS, ParamError, StyleParams, TrainParams
 
 USAGE_ERROR = 2
 # Environment variables that stand in for an option the user did not give (DESIGN.md).
@@ -76,6 +77,37 @@ _OPTIONS = {
 }
 
 
+# Options of `train` only; the loss, backbone and device options are shared with `stylize`.
+_TRAIN_OPTIONS = {
+    "--size": ("size", {"type": int, "metavar": "PX", "help": "side of the square photo crops"}),
+    "--steps": ("steps", {"type": int, "metavar": "N"}),
+    "--batch": ("batch", {"type": int, "metavar": "B", "help": "photo crops per step"}),
+    "--learning-rate": ("learning_rate", {"type": float, "metavar": "LR", "help": "Adam"}),
+    "--width": ("width", {"type": int, "metavar": "C", "help": "channels of the first layer"}),
+    "--blocks": ("blocks", {"type": int, "metavar": "N", "help": "residual blocks"}),
+    "--sample-every": ("sample_every", {"type": int, "metavar": "N"}),
+    "--checkpoint-every": ("checkpoint_every", {"type": int, "metavar": "N"}),
+    **{option: _OPTIONS[option] for option in (
+        "--content-weight", "--style-weight", "--tv-weight", "--style-blend-weights",
+        "--style-layer-weight-exp", "--content-weight-blend", "--content-layers",
+        "--style-layers", "--style-scale", "--seed", "--pooling", "--backbone", "--weights",
+        "--device")},
+}
+
+
+def _add_options(cmd: argparse.ArgumentParser, options: dict, params_class) -> None:
+    """One option per entry of `options`, its default shown from `params_class`."""
+    defaults = {f.name: f.default for f in dataclasses.fields(params_class)}
+    for option, (field, kwargs) in options.items():
+        default = defaults[field]
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        env = f"; ${ENVIRONMENT[field]} when set" if field in ENVIRONMENT else ""
+        help_text = "; ".join(filter(None, [kwargs.get("help"), f"default: {shown}{env}"]))
+        # SUPPRESS: an option not given is absent, and the params class supplies its default.
+        cmd.add_argument(option, dest=field, default=argparse.SUPPRESS,
+                         **{**kwargs, "help": help_text})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m engine", description="Neural style transfer (Gatys et al.).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -86,26 +118,40 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("-o", "--output", metavar="OUT", required=True, help=".png, .jpg or .jpeg")
     cmd.add_argument("--snapshot-dir", metavar="DIR",
                      help="write a snapshot every --snapshot-every iterations here (default: none)")
-    defaults = {f.name: f.default for f in dataclasses.fields(StyleParams)}
-    for option, (field, kwargs) in _OPTIONS.items():
-        default = defaults[field]
-        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        env = f"; ${ENVIRONMENT[field]} when set" if field in ENVIRONMENT else ""
-        help_text = "; ".join(filter(None, [kwargs.get("help"), f"default: {shown}{env}"]))
-        # SUPPRESS: an option not given is absent, and StyleParams supplies its default.
-        cmd.add_argument(option, dest=field, default=argparse.SUPPRESS,
-                         **{**kwargs, "help": help_text})
+    _add_options(cmd, _OPTIONS, StyleParams)
+
+    cmd = commands.add_parser(
+        "train", help="train an instant network for STYLE(s)",
+        description="Train a feed-forward network that paints any photo like STYLE(s). A killed "
+                    "run started again with the same command resumes from its checkpoint.")
+    cmd.add_argument("styles", metavar="STYLE", nargs="+", help="the painting(s)")
+    cmd.add_argument("--photos", metavar="DIR", required=True, help="folder of training photos")
+    cmd.add_argument("-o", "--output", metavar="NET", required=True, help="the network file")
+    cmd.add_argument("--sample-dir", metavar="DIR",
+                     help="write a sample picture every --sample-every steps here (default: none)")
+    _add_options(cmd, _TRAIN_OPTIONS, TrainParams)
+
+    cmd = commands.add_parser("apply", help="paint PHOTO with an instant network",
+                              description="Paint PHOTO with an instant network in one pass.")
+    cmd.add_argument("network", metavar="NET", help="a network file made by train")
+    cmd.add_argument("content", metavar="PHOTO", help="the photograph")
+    cmd.add_argument("-o", "--output", metavar="OUT", required=True, help=".png, .jpg or .jpeg")
+    cmd.add_argument("--size", type=int, metavar="PX", help="long side (default: the photo's)")
+    cmd.add_argument("--device", choices=DEVICES, default=argparse.SUPPRESS,
+                     help=f"default: auto; ${ENVIRONMENT['device']} when set")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
     environ = os.environ if environ is None else environ
+    command = {"stylize": _stylize, "train": _train, "apply": _apply}[args["command"]]
+    options = _TRAIN_OPTIONS if args["command"] == "train" else _OPTIONS
     try:
-        return _stylize(args, environ)
+        return command(args, environ)
     except ParamError as error:
         option = "--" + error.name.replace("_", "-")
-        return _fail(f"{option}: {error.message}" if option in _OPTIONS else str(error))
+        return _fail(f"{option}: {error.message}" if option in options else str(error))
     except EngineError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
@@ -113,21 +159,33 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         return 130
 
 
+def _given(args: dict, environ: Mapping[str, str], params_class) -> dict:
+    """The options given, plus the environment's stand-ins for those not given."""
+    fields = {f.name for f in dataclasses.fields(params_class)}
+    given = {k: v for k, v in args.items() if k in fields}
+    for field, variable in ENVIRONMENT.items():
+        if field in fields and field not in given and environ.get(variable):
+            given[field] = environ[variable]
+    return given
+
+
+def _check_output(out: Path, formats=SAVE_FORMATS) -> str | None:
+    """Why `out` cannot be written, or None."""
+    if out.suffix.lower() not in formats:
+        *most, last = formats
+        return f"{out}: the output name must end in {', '.join(most)} or {last}"
+    if not out.parent.is_dir():
+        return f"{out}: folder {out.parent} does not exist"
+    return None
+
+
 def _stylize(args: dict, environ: Mapping[str, str]) -> int:
     from .loop import stylize  # torch loads here, not for --help or a usage error
 
-    fields = {f.name for f in dataclasses.fields(StyleParams)}
-    given = {k: v for k, v in args.items() if k in fields}
-    for field, variable in ENVIRONMENT.items():
-        if field not in given and environ.get(variable):
-            given[field] = environ[variable]
-    params = StyleParams(**given)
-
+    params = StyleParams(**_given(args, environ, StyleParams))
     out = Path(args["output"])
-    if out.suffix.lower() not in SAVE_FORMATS:
-        return _fail(f"{out}: the output name must end in .png, .jpg or .jpeg")
-    if not out.parent.is_dir():
-        return _fail(f"{out}: folder {out.parent} does not exist")
+    if problem := _check_output(out):
+        return _fail(problem)
     # Snapshots are written only where asked for: the engine makes one every
     # `snapshot_every` iterations by default (the gallery shows them), a command line user
     # wants just the picture unless they give a folder.
@@ -139,10 +197,11 @@ def _stylize(args: dict, environ: Mapping[str, str]) -> int:
 
     content = load_image(args["content"])
     styles = [load_image(path) for path in args["styles"]]
-    progress = _Progress(sys.stderr)
+    progress = _Progress(sys.stderr, "iteration")
     step = None
     for step in stylize(content, styles, params):
-        progress.show(step)
+        progress.show(step.iteration, step.total, step.elapsed, step.remaining,
+                      f"{step.scale}px  loss {step.losses['total']:.4g}")
         if snapshots is not None and step.image is not None and not step.is_last:
             save_image(step.image, snapshots / f"{out.stem}_{step.iteration:05d}{out.suffix}")
     progress.close()
@@ -151,6 +210,68 @@ def _stylize(args: dict, environ: Mapping[str, str]) -> int:
     losses = "  ".join(f"{k} {v:.4g}" for k, v in step.losses.items())
     print(f"wrote {out} ({w}x{h}) in {_clock(step.elapsed)}, seed {step.seed}")
     print(f"losses: {losses}")
+    return 0
+
+
+def _train(args: dict, environ: Mapping[str, str]) -> int:
+    """Train, checkpointing beside the output (NET.ckpt); the same command resumes from it."""
+    from .network import NetworkError, read_network_file, save_network
+    from .training import load_photos, train
+
+    params = TrainParams(**_given(args, environ, TrainParams))
+    out = Path(args["output"])
+    if problem := _check_output(out, (".pt", ".pth")):
+        return _fail(problem)
+    samples = Path(args["sample_dir"]) if args.get("sample_dir") else None
+    if samples is not None and not samples.is_dir():
+        return _fail(f"--sample-dir: folder {samples} does not exist")
+    styles = [load_image(path) for path in args["styles"]]
+    photos = load_photos(args["photos"])
+    checkpoint = out.with_name(out.name + ".ckpt")
+    resume = None
+    if checkpoint.is_file():
+        try:
+            resume = read_network_file(checkpoint)
+        except NetworkError as error:
+            return _fail(f"{error}; delete it to start afresh")
+        print(f"resuming from {checkpoint} (step {resume.get('step')})", file=sys.stderr)
+    names = [Path(path).stem for path in args["styles"]]
+    steps = train(styles, photos, params, style_names=names, resume=resume,
+                  training_set=Path(args["photos"]).resolve().name)
+    progress = _Progress(sys.stderr)
+    for step in steps:
+        progress.show(step.step, step.total, step.elapsed, step.remaining,
+                      f"loss {step.losses['total']:.4g}")
+        if samples is not None and step.sample is not None:
+            save_image(step.sample, samples / f"{out.stem}_{step.step:06d}.png")
+        if step.checkpoint is not None and not step.is_last:
+            save_network(step.checkpoint, checkpoint)
+    progress.close()
+    save_network(step.network, out)
+    checkpoint.unlink(missing_ok=True)
+    losses = "  ".join(f"{k} {v:.4g}" for k, v in step.losses.items())
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) after {step.step} steps in "
+          f"{_clock(step.elapsed)}, seed {step.seed}")
+    print(f"last step's losses: {losses}")
+    return 0
+
+
+def _apply(args: dict, environ: Mapping[str, str]) -> int:
+    from .device import resolve_device
+    from .network import apply, load_network
+
+    out = Path(args["output"])
+    if problem := _check_output(out):
+        return _fail(problem)
+    device = resolve_device(args.get("device") or environ.get(ENVIRONMENT["device"]) or "auto")
+    network, _ = load_network(args["network"])
+    photo = load_image(args["content"])
+    started = time.perf_counter()
+    picture = apply(network, photo, args.get("size"), device=device)
+    seconds = time.perf_counter() - started
+    save_image(picture, out)
+    w, h = picture.size
+    print(f"wrote {out} ({w}x{h}) in {seconds:.2f} s")
     return 0
 
 
@@ -167,19 +288,18 @@ def _clock(seconds: float) -> str:
 class _Progress:
     """A bar redrawn in place on a terminal; a plain line every 5% (and the last) otherwise."""
 
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, stream, unit: str = "step"):
+        self.stream, self.unit = stream, unit
         self.tty = stream.isatty()
         self.every, self.last_line = 0, time.monotonic()
 
-    def show(self, step) -> None:
-        text = (f"{step.iteration}/{step.total}  {_clock(step.elapsed)} elapsed  "
-                f"{_clock(step.remaining)} left  {step.scale}px  loss {step.losses['total']:.4g}")
+    def show(self, done: int, total: int, elapsed: float, remaining: float, extra: str) -> None:
+        text = f"{done}/{total}  {_clock(elapsed)} elapsed  {_clock(remaining)} left  {extra}"
         if self.tty:
-            done = round(30 * step.iteration / step.total)
-            self.stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] {text}  ")
-        elif step.is_last or step.iteration % max(1, step.total // 20) == 0:
-            self.stream.write(f"iteration {text}\n")
+            bar = round(30 * done / total)
+            self.stream.write(f"\r[{'#' * bar}{'.' * (30 - bar)}] {text}  ")
+        elif done == total or done % max(1, total // 20) == 0:
+            self.stream.write(f"{self.unit} {text}\n")
         self.stream.flush()
 
     def close(self) -> None:

@@ -28,13 +28,13 @@ def gram(features: torch.Tensor) -> torch.Tensor:
 
 
 class _GramError(torch.autograd.Function):
-    """||gram(F) - T||^2 / norm, with a backward of one matmul.
+    """||gram(F) - T||^2 / norm, averaged over the batch, with a backward of one matmul.
 
     Autograd through `gram` would spend two (B, C, C) x (B, C, HW) matmuls on dL/dF (one per
     factor of F F^T) and add their results into a new tensor. With E = gram(F) - T symmetric
     (both Gram matrices are), dL/dF = 4 E F / (n norm), n = C*H*W: one matmul, written in F's
     own memory layout (channels_last) so adding it to the gradient from the deeper layers
-    needs no layout conversion.
+    needs no layout conversion. A batch (training an instant network) shares one target T.
     """
 
     @staticmethod
@@ -43,13 +43,13 @@ class _GramError(torch.autograd.Function):
         flat = features.reshape(b, c, h * w)  # (B, C, HW); a view for channels_last too
         error = torch.bmm(flat, flat.transpose(1, 2)).div_(c * h * w).sub_(target)  # (B, C, C)
         ctx.save_for_backward(features, error, norm)
-        return error.pow(2).sum() / norm
+        return error.pow(2).sum() / (norm * b)
 
     @staticmethod
     def backward(ctx, grad):
         features, error, norm = ctx.saved_tensors
         b, c, h, w = features.shape
-        scale = error * (grad * 4 / (c * h * w) / norm)  # (B, C, C), symmetric
+        scale = error * (grad * 4 / (c * h * w) / (norm * b))  # (B, C, C), symmetric
         # (E F)^T = F^T E: with F channels_last, F^T is a contiguous (B, HW, C) matrix and the
         # product is written straight into a channels_last (B, C, H, W) tensor. Returned as
         # that tensor, not a view of it: autograd then adds the deeper layers' gradient into
@@ -87,6 +87,12 @@ class ContentLoss(nn.Module):
         super().__init__()
         self.register_buffer("target", target.detach())
         self.register_buffer("norm", target.detach().pow(2).sum().add(_EPS))
+
+    @torch.no_grad()
+    def retarget(self, target: torch.Tensor) -> None:
+        """A new target (training: each batch of photos is its own content)."""
+        self.target = target.detach()
+        self.norm = target.detach().pow(2).sum().add(_EPS)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return _SquaredError.apply(features, self.target, self.norm)
@@ -187,6 +193,12 @@ class Objective(nn.Module):
     def layers(self) -> set[str]:
         """The feature layers this objective reads."""
         return {m.layer for m in self.modules() if isinstance(m, LayerApply)}
+
+    def retarget_content(self, features: Mapping[str, torch.Tensor]) -> None:
+        """New content targets from `features` (layer name -> activation), same weights."""
+        for m in self.content.modules():
+            if isinstance(m, LayerApply):
+                m.loss.retarget(features[m.layer])
 
     def forward(self, image: torch.Tensor,
                 features: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -157,3 +157,106 @@ def validate(p: StyleParams) -> None:
     need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
          "must be a file path, 'random' or unset")
     need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainParams:
+    """The parameters of training an instant (feed-forward) network. Validated on construction.
+
+    The loss fields have the meaning they have in `StyleParams` (the same loss modules read them).
+    Johnson et al.'s layers: content on relu3_3 keeps the photo's shapes while letting the
+    painting's texture in (relu2_2 kept too much of the photo in our trials), style on the four
+    block ends up to relu4_3, so the backbone is cut before block 5.
+    """
+
+    size: int = 256  # side of the square training crops, px
+    steps: int = 2000
+    batch: int = 4
+    content_weight: float = 1.0
+    style_weight: float = 5.0
+    tv_weight: float = 10.0
+    content_layers: tuple[str, ...] = ("relu3_3",)
+    style_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    content_weight_blend: float = 1.0
+    style_layer_weight_exp: float = 0.0
+    style_blend_weights: tuple[float, ...] | None = None
+    # The painting's long side relative to the crop: larger paints finer brushwork.
+    style_scale: float = 1.5
+    learning_rate: float = 1e-3
+    seed: int | None = None  # None: the engine draws one and records it
+    width: int = 16  # channels of the network's first layer (engine/network.py)
+    blocks: int = 5  # residual blocks
+    sample_every: int = 100  # a sample picture every N steps; 0: only the last
+    checkpoint_every: int = 100  # a resumable checkpoint every N steps; 0: only the last
+    backbone: Literal["vgg19", "vgg16"] = "vgg19"
+    weights: str | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    pooling: Literal["max", "avg"] = "max"
+
+    def __post_init__(self) -> None:
+        validate_training(self)
+
+    def replace(self, **changes) -> "TrainParams":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainParams":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v
+                      for k, v in data.items() if k in names})
+
+
+MAX_TRAIN_STEPS = 1_000_000
+
+
+def validate_training(p: TrainParams) -> None:
+    """Raise ParamError naming the first training parameter the engine cannot use."""
+    def need(ok: bool, name: str, message: str) -> None:
+        if not ok:
+            raise ParamError(name, message)
+
+    def is_int(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def is_num(v) -> bool:
+        return (isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+                and abs(v) != float("inf"))
+
+    need(is_int(p.size) and 32 <= p.size <= 1024, "size", "must be an integer from 32 to 1024")
+    need(is_int(p.steps) and 1 <= p.steps <= MAX_TRAIN_STEPS, "steps",
+         f"must be an integer from 1 to {MAX_TRAIN_STEPS}")
+    need(is_int(p.batch) and 1 <= p.batch <= 64, "batch", "must be an integer from 1 to 64")
+    for name in ("content_weight", "style_weight", "tv_weight", "style_layer_weight_exp"):
+        need(is_num(getattr(p, name)) and getattr(p, name) >= 0, name, "must be a number >= 0")
+    need(is_num(p.content_weight_blend) and 0 <= p.content_weight_blend <= 1,
+         "content_weight_blend", "must be between 0 and 1")
+    need(p.backbone in BACKBONES, "backbone", f"must be one of {', '.join(BACKBONES)}")
+    for name in ("content_layers", "style_layers"):
+        layers = getattr(p, name)
+        need(isinstance(layers, tuple) and len(layers) > 0, name, "needs at least one layer")
+        unknown = [layer for layer in layers if layer not in LAYER_NAMES[p.backbone]]
+        need(not unknown, name, f"unknown layer {', '.join(map(str, unknown))} for {p.backbone}")
+    if p.style_blend_weights is not None:
+        w = p.style_blend_weights
+        need(all(is_num(x) and x >= 0 for x in w) and sum(w) > 0, "style_blend_weights",
+             "must be numbers >= 0 with a positive sum")
+    need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale",
+         "must be between 0.1 and 4")
+    need(is_num(p.learning_rate) and 0 < p.learning_rate <= 1, "learning_rate",
+         "must be > 0 and at most 1")
+    need(p.seed is None or (is_int(p.seed) and 0 <= p.seed < 2**63), "seed",
+         "must be a non-negative integer")
+    need(is_int(p.width) and 4 <= p.width <= 128, "width", "must be an integer from 4 to 128")
+    need(is_int(p.blocks) and 0 <= p.blocks <= 16, "blocks", "must be an integer from 0 to 16")
+    for name in ("sample_every", "checkpoint_every"):
+        need(is_int(getattr(p, name)) and getattr(p, name) >= 0, name, "must be an integer >= 0")
+    need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
+         "must be a file path, 'random' or unset")
+    need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
+    need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")

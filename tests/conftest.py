@@ -34,6 +34,11 @@ def tubingen() -> Path:
 
 
 @pytest.fixture(scope="session")
+def chicago() -> Path:
+    return _shared_image(CONTENT_DIR, "chicago.jpg")
+
+
+@pytest.fixture(scope="session")
 def starry_night() -> Path:
     return _shared_image(STYLE_DIR, "starry_night.jpg")
 
