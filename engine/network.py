@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from . import color
 from .errors import EngineError
 from .images import resize_long_side, to_image, to_tensor
 
@@ -118,6 +120,13 @@ def network_file(net: TransformerNet, record: dict, *, half: bool = True,
     return data
 
 
+def network_bytes(data: dict) -> bytes:
+    """A network or checkpoint dict as the bytes of its file (for storage APIs)."""
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    return buffer.getvalue()
+
+
 def save_network(data: dict, path: str | os.PathLike) -> Path:
     """Write a network or checkpoint dict to `path` through a temporary file renamed into place:
     a killed process never leaves a half-written file."""
@@ -170,15 +179,27 @@ def load_network(source: str | os.PathLike | bytes) -> tuple[TransformerNet, dic
     return build_network(data), dict(data.get("record") or {})
 
 
-@torch.inference_mode()
 def apply(network: TransformerNet, image: Image.Image, size: int | None = None,
           *, device: str | torch.device = "cpu") -> Image.Image:
+    """Paint `image` with one network; see `apply_blend`."""
+    return apply_blend([network], [1.0], image, size, device=device)
+
+
+@torch.inference_mode()
+def apply_blend(networks: Sequence[TransformerNet], weights: Sequence[float], image: Image.Image,
+                size: int | None = None, *, device: str | torch.device = "cpu",
+                preserve_colors: bool = False) -> Image.Image:
     """Paint `image` in one forward pass; its long side becomes `size` (default: unchanged).
 
-    Instance norm sees the whole picture at once (tiles would each get their own colours and
-    seams), and inference mode frees every activation as soon as the next layer has used it:
-    a 2048 px picture peaks at about 1 GB with the default width.
+    Several networks (one per theme) are blended by their weights, picture by picture. Instance
+    norm sees the whole picture at once (tiles would each get their own colours and seams), and
+    inference mode frees every activation as soon as the next layer has used it: a 2048 px
+    picture peaks at about 1 GB with the default width. `preserve_colors` keeps the photo's
+    colours (engine/color.py), as for a full painting.
     """
+    if not networks or len(networks) != len(weights) or not all(w >= 0 for w in weights) \
+            or not sum(weights) > 0:
+        raise EngineError("needs one weight >= 0 per network, with a positive sum")
     if size is not None:
         if not isinstance(size, int) or isinstance(size, bool) or not 16 <= size <= 4096:
             raise EngineError("size must be an integer from 16 to 4096")
@@ -186,6 +207,8 @@ def apply(network: TransformerNet, image: Image.Image, size: int | None = None,
     if min(image.size) < MIN_SIDE:
         raise EngineError(f"the picture is {image.size[0]}x{image.size[1]}; "
                           f"an instant network needs at least {MIN_SIDE} px on each side")
-    network = network.to(device).eval()
     x = to_tensor(image).unsqueeze(0).to(device)  # (1, 3, H, W)
-    return to_image(network(x)[0])
+    out = sum(w / sum(weights) * net.to(device).eval()(x)[0] for net, w in zip(networks, weights))
+    if preserve_colors:
+        out = color.preserve_colors(out.clamp(0, 1), x[0])
+    return to_image(out)

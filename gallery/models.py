@@ -31,6 +31,16 @@ def snapshot_image_path(instance, filename):
     return _private_path("snapshots", instance.job.owner_id, filename.rsplit(".", 1)[-1])
 
 
+def job_preview_path(instance, filename):
+    return _private_path("previews", instance.owner_id, filename.rsplit(".", 1)[-1])
+
+
+def training_file_path(instance, filename):
+    """Checkpoints and samples of a training run: staff-only, never served publicly."""
+    run_id = getattr(instance, "run_id", None) or instance.pk
+    return f"training/{run_id}/{uuid.uuid4().hex[:8]}-{filename}"
+
+
 class Theme(models.Model):
     """A painting whose style users can apply. Its images are public."""
 
@@ -48,6 +58,11 @@ class Theme(models.Model):
     # Engine parameters this painting looks best with (e.g. {"style_weight": 2.0}); a job's own
     # choices override them.
     default_params = models.JSONField(default=dict, blank=True)
+    # The instant network (engine/network.py file) and its training record; empty: none yet.
+    network = models.FileField(upload_to=theme_image_path, blank=True)
+    network_record = models.JSONField(default=dict, blank=True)
+    # The network's painting of a sample photo, shown on the themes page.
+    instant_sample = models.ImageField(upload_to=theme_image_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -56,6 +71,10 @@ class Theme(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.artist})" if self.artist else self.title
+
+    @property
+    def is_instant(self) -> bool:
+        return bool(self.network)
 
 
 class Photo(models.Model):
@@ -91,7 +110,13 @@ class Job(models.Model):
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
+    class Mode(models.TextChoices):
+        INSTANT = "instant", "Instant"
+        FULL = "full", "Full painting"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    # Instant: one forward pass of the themes' networks, in its own worker lane; full: stylize().
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.FULL)
     # SET_NULL: deleting a photo keeps the user's finished paintings; a queued job then fails
     # with a readable reason.
     photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
@@ -113,6 +138,8 @@ class Job(models.Model):
     remaining = models.FloatField(null=True, blank=True)
 
     result = models.ImageField(upload_to=job_result_path, blank=True)
+    # A full painting's instant preview (its themes' networks), shown while it waits and runs.
+    preview = models.ImageField(upload_to=job_preview_path, blank=True)
     error = models.TextField(blank=True)
     device = models.CharField(max_length=64, blank=True)
     engine_version = models.CharField(max_length=32, blank=True)
@@ -173,3 +200,70 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"Snapshot {self.iteration} of job {self.job_id}"
+
+
+class TrainingRun(models.Model):
+    """Training a theme's instant network on the worker: a job's life, for staff.
+
+    Like a Job, the row is the source of truth (status, attempts, heartbeat, cancel flag); its
+    checkpoint file (weights and Adam's state) lets a run whose worker died resume where it was.
+    """
+
+    Status = Job.Status
+    FINISHED = Job.FINISHED
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="training_runs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    params = models.JSONField(default=dict)  # engine.params.TrainParams.to_dict(), seed included
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    step = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    losses = models.JSONField(default=dict, blank=True)
+    loss_history = models.JSONField(default=list, blank=True)  # [[step, total loss], ...]
+    elapsed = models.FloatField(default=0.0)
+    remaining = models.FloatField(null=True, blank=True)
+
+    checkpoint = models.FileField(upload_to=training_file_path, blank=True)
+    error = models.TextField(blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Training {self.pk} of {self.theme.slug} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.step / self.total) if self.total else 0
+
+
+class TrainingSample(models.Model):
+    """The network's painting of the sample photo at one step: the training page's strip."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="samples")
+    step = models.PositiveIntegerField()
+    image = models.ImageField(upload_to=training_file_path)
+    losses = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "step"]
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="training_sample_once")]

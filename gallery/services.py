@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from engine.params import INIT_KINDS
 
-from .models import Job, JobTheme, Photo, Theme
+from .models import Job, JobTheme, Photo, Theme, TrainingRun
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,109 @@ def theme_set_image(*, theme: Theme, upload) -> Theme:
 
 def theme_delete(*, theme: Theme) -> None:
     """Delete a theme and its paintings. Raises ProtectedError while a job uses it."""
-    _delete_with_files(theme, [theme.image.name, theme.thumbnail.name])
+    _delete_with_files(theme, [theme.image.name, theme.thumbnail.name, theme.network.name,
+                               theme.instant_sample.name])
+
+
+def theme_set_network(*, theme: Theme, network: bytes) -> Theme:
+    """Give `theme` an instant network (the bytes of a file made by engine.network), with its
+    record and its painting of the shipped sample photo (the themes page shows it).
+
+    Called by the worker when a training run ends and by `install_themes`: both run torch
+    already. The old network stays in place until the new one is saved (a retraining never
+    leaves a theme without one); its files go once the change is committed.
+    """
+    from engine.errors import EngineError
+    from engine.network import apply, load_network
+
+    try:
+        net, record = load_network(network)
+        sample = apply(net, sample_photo(), INSTANT_SAMPLE_PX)
+    except EngineError as exc:
+        raise ValidationError(f"This network cannot be used: {exc}", code="invalid_network") from exc
+    old = [theme.network.name, theme.instant_sample.name]
+    with _StoredFiles() as files, transaction.atomic():
+        files.save(theme.network, f"{theme.slug}.pt", network)
+        files.save(theme.instant_sample, f"{theme.slug}-instant.jpg",
+                   _jpeg_bytes(sample, quality=THUMBNAIL_QUALITY))
+        theme.network_record = record
+        theme.save(update_fields=["network", "network_record", "instant_sample", "updated_at"])
+        _delete_files_on_commit([n for n in old if n and n not in files.names])
+    return theme
+
+
+# The photo every theme's instant network paints for the themes page (see its README).
+SAMPLE_PHOTO = PurePath(__file__).parent / "themes" / "sample_photo.jpg"
+INSTANT_SAMPLE_PX = THUMBNAIL_PX
+
+
+def sample_photo():
+    """The shipped sample photo (gallery/themes/README.md says whose it is)."""
+    from engine.images import load_image
+
+    return load_image(SAMPLE_PHOTO, max_side=INSTANT_SAMPLE_PX)
+
+
+# --- training runs -----------------------------------------------------------------------------
+
+def training_start(*, theme: Theme, requested_by=None, params: dict | None = None) -> TrainingRun:
+    """Queue the training of `theme`'s instant network on the worker.
+
+    `params`: TrainParams fields staff may choose (steps, size, batch, loss weights...); the
+    rest are TrainParams' defaults, and the worker's own settings (device, weights, backbone).
+    One run per theme at a time. The theme keeps its current network until the new one is done.
+    """
+    from engine.params import ParamError, TrainParams
+
+    params = dict(params or {})
+    allowed = set(TrainParams().to_dict()) - set(WORKER_PARAMS) - {"style_blend_weights"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValidationError({k: ValidationError("Unknown parameter.", code="unknown")
+                               for k in unknown})
+    if params.get("seed") is None:
+        params["seed"] = secrets.randbelow(2**31)
+    try:
+        resolved = TrainParams.from_dict({**params, "backbone": settings.STYLE_BACKBONE})
+    except ParamError as exc:
+        raise _params_error(exc) from exc
+    except TypeError as exc:
+        raise ValidationError(f"Invalid parameters: {exc}", code="invalid") from exc
+    if not settings.STYLE_TRAINING_PHOTOS.is_dir():
+        raise ValidationError(
+            f"The training photos folder {settings.STYLE_TRAINING_PHOTOS} does not exist: put "
+            "photographs there (or set STYLE_TRAINING_PHOTOS) first.", code="no_photos")
+    recorded = {k: v for k, v in resolved.to_dict().items() if k not in WORKER_PARAMS}
+    with transaction.atomic():
+        busy = TrainingRun.objects.select_for_update().filter(
+            theme=theme, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
+        if busy.exists():
+            raise ValidationError(f"The theme “{theme.title}” is already being trained.",
+                                  code="busy")
+        run = TrainingRun.objects.create(theme=theme, requested_by=requested_by, params=recorded,
+                                         total=resolved.steps)
+        run_id = run.pk
+        transaction.on_commit(lambda: _enqueue_training(run_id))
+    return run
+
+
+def _enqueue_training(run_id: int) -> None:
+    from . import tasks
+
+    tasks.enqueue_training(run_id)
+
+
+def training_cancel(*, run: TrainingRun) -> TrainingRun:
+    """Cancel a training run: a queued one at once, a running one at its next step."""
+    now = timezone.now()
+    if TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
+        status=TrainingRun.Status.CANCELLED, cancel_requested=True, finished_at=now,
+        updated_at=now,
+    ) == 0:
+        TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(
+            cancel_requested=True, updated_at=now)
+    run.refresh_from_db()
+    return run
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -246,12 +348,17 @@ def resolve_params(*, themes: list[tuple[Theme, float]], params: dict,
 
 
 def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params: dict,
-               style_strength: float = 1.0) -> Job:
+               style_strength: float = 1.0, mode: str = Job.Mode.FULL) -> Job:
     """Create a queued job of `photo` in the style of `themes` (theme, blend weight), in order.
 
     Every parameter is resolved and stored (see `resolve_params`), the seed included, so the job
-    is a complete record. The worker is told once the transaction commits.
+    is a complete record. The worker is told once the transaction commits. An instant job
+    (`mode` "instant") needs every theme to have an instant network; it is painted in the
+    instant lane in one pass (its size and preserve_colors are what it uses).
     """
+    if mode not in Job.Mode.values:
+        raise ValidationError({"mode": ValidationError(
+            f"must be one of {', '.join(Job.Mode.values)}", code="invalid")})
     if photo is None or photo.owner_id != owner.pk:
         raise ValidationError({"photo": ValidationError("Choose one of your photos.", code="invalid")})
     if not themes:
@@ -265,6 +372,10 @@ def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params
             raise ValidationError({"themes": ValidationError(
                 f"The theme “{theme.title}” is chosen twice.", code="duplicate")})
         seen.add(theme.pk)
+        if mode == Job.Mode.INSTANT and not theme.is_instant:
+            raise ValidationError({"mode": ValidationError(
+                f"The theme “{theme.title}” has no instant network yet: choose Full painting.",
+                code="not_instant")})
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
             raise ValidationError({"themes": ValidationError(
                 "Each theme's weight must be a number greater than 0.", code="weight")})
@@ -279,8 +390,9 @@ def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params
             owner=owner,
             photo=photo,
             params=resolved,
+            mode=mode,
             status=Job.Status.QUEUED,
-            total=resolved["iterations"],
+            total=1 if mode == Job.Mode.INSTANT else resolved["iterations"],
         )
         JobTheme.objects.bulk_create(
             JobTheme(job=job, theme=theme, weight=float(weight), position=i)

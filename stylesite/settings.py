@@ -174,6 +174,15 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 250,
     "label": "Worker",
+    # The instant lane: a second cluster (`Q_CLUSTER_NAME=instant manage.py qcluster`) with its
+    # own queue, so an instant painting (about a second) never waits behind a full one.
+    "ALT_CLUSTERS": {
+        "instant": {
+            "workers": envint("STYLE_INSTANT_WORKERS", 1),
+            "timeout": 300,
+            "retry": 900,
+        },
+    },
 }
 if envstr("REDIS_URL", ""):
     Q_CLUSTER["redis"] = envstr("REDIS_URL", "")
@@ -184,6 +193,9 @@ else:
 # snapshot, or marked failed once it has been claimed STYLE_MAX_ATTEMPTS times.
 STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 120)
 STYLE_MAX_ATTEMPTS = envint("STYLE_MAX_ATTEMPTS", 3)
+# Instant networks: the folder of photographs a theme's network is trained on (staff start the
+# training from the admin or the API; see gallery/themes/networks/README.md for a training set).
+STYLE_TRAINING_PHOTOS = Path(envstr("STYLE_TRAINING_PHOTOS", str(DATA_DIR / "training-photos")))
 
 # The REST API (/api/v1/): token first so an anonymous request gets 401 with WWW-Authenticate
 # (session-only would answer 403); the browser's session works too (with CSRF). Throttle rates are

@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Job
+from ..models import Job, TrainingRun
 from . import conf
 
 log = logging.getLogger(__name__)
@@ -28,48 +28,65 @@ SCHEDULE_NAME = "Requeue or fail jobs whose worker died"
 SCHEDULE_FUNC = "gallery.worker.reaper.reap"
 
 
+# What the reaper settles: jobs and training runs share their life (runner.py, training.py).
+# model -> (what it is called, its progress counter, its task's name in gallery.tasks)
+_KINDS = {
+    Job: ("job", "iteration", "enqueue_job"),
+    TrainingRun: ("training run", "step", "enqueue_training"),
+}
+
+
 def reap() -> dict:
-    """Settle every running job with a stale heartbeat; returns counts by outcome."""
+    """Settle every running job and training run with a stale heartbeat; counts by outcome."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=conf.stale_seconds())
     counts = {"requeued": 0, "failed": 0, "cancelled": 0}
-    stale = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).only(
-        "pk", "attempts", "heartbeat_at", "cancel_requested", "iteration"
-    )
-    for job in stale:
-        outcome = _settle(job, now)
-        if outcome:
-            counts[outcome] += 1
-    # A running job without any heartbeat cannot be made by the runner; settle it all the same.
-    Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__isnull=True).update(heartbeat_at=now)
+    for model, (_, counter, _) in _KINDS.items():
+        stale = model.objects.filter(status=model.Status.RUNNING, heartbeat_at__lt=cutoff).only(
+            "pk", "attempts", "heartbeat_at", "cancel_requested", counter
+        )
+        for row in stale:
+            outcome = _settle(row, now)
+            if outcome:
+                counts[outcome] += 1
+        # A running row without any heartbeat cannot be made by a runner; settle it all the same.
+        model.objects.filter(status=model.Status.RUNNING, heartbeat_at__isnull=True).update(
+            heartbeat_at=now)
     if any(counts.values()):
         log.warning("reaper: %s", ", ".join(f"{n} {k}" for k, n in counts.items() if n))
     return counts
 
 
-def _settle(job: Job, now) -> str | None:
-    # Matches only if nobody (a live worker, another reaper) touched the job since we read it.
-    same = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at=job.heartbeat_at)
+def _settle(job, now) -> str | None:
+    """Requeue, fail or cancel one stale job or training run (`job`)."""
+    model = type(job)
+    kind, counter, task = _KINDS[model]
+    # Matches only if nobody (a live worker, another reaper) touched the row since we read it.
+    same = model.objects.filter(pk=job.pk, status=model.Status.RUNNING,
+                                heartbeat_at=job.heartbeat_at)
     silent = int((now - job.heartbeat_at).total_seconds())
     if job.cancel_requested:
-        done = same.update(status=Job.Status.CANCELLED, remaining=None, finished_at=now, updated_at=now)
+        done = same.update(status=model.Status.CANCELLED, remaining=None, finished_at=now,
+                           updated_at=now)
         return "cancelled" if done else None
     if job.attempts >= conf.max_attempts():
         reason = (
-            f"The worker running this job stopped (no progress for {silent} s, at iteration "
-            f"{job.iteration}) and it had been tried {job.attempts} of {conf.max_attempts()} "
+            f"The worker running this {kind} stopped (no progress for {silent} s, at {counter} "
+            f"{getattr(job, counter)}) and it had been tried {job.attempts} of {conf.max_attempts()} "
             "times, so it was given up. This happens when the machine runs out of memory or the "
             "job runs past the worker's time limit: try a smaller size or fewer iterations."
         )
-        done = same.update(status=Job.Status.FAILED, error=reason, remaining=None,
+        done = same.update(status=model.Status.FAILED, error=reason, remaining=None,
                            finished_at=now, updated_at=now)
         return "failed" if done else None
-    done = same.update(status=Job.Status.QUEUED, remaining=None, heartbeat_at=None, updated_at=now)
+    done = same.update(status=model.Status.QUEUED, remaining=None, heartbeat_at=None,
+                       updated_at=now)
     if not done:
         return None
-    log.warning("job %s: worker silent for %s s at iteration %s; requeued (attempt %s of %s)",
-                job.pk, silent, job.iteration, job.attempts + 1, conf.max_attempts())
-    _enqueue_on_commit(job.pk)
+    log.warning("%s %s: worker silent for %s s at %s %s; requeued (attempt %s of %s)", kind,
+                job.pk, silent, counter, getattr(job, counter), job.attempts + 1,
+                conf.max_attempts())
+    _enqueue_on_commit(job.pk, task)
     return "requeued"
 
 
@@ -117,7 +134,7 @@ def at_worker_start() -> None:
     requeue_lost_tasks()
 
 
-def _enqueue_on_commit(job_id: int) -> None:
-    from ..tasks import enqueue_job
+def _enqueue_on_commit(pk: int, task: str = "enqueue_job") -> None:
+    from .. import tasks
 
-    transaction.on_commit(lambda: enqueue_job(job_id))
+    transaction.on_commit(lambda: getattr(tasks, task)(pk))

@@ -118,7 +118,7 @@ class JobRun:
     # -- the run --------------------------------------------------------------------------------
 
     def execute(self) -> str:
-        content = self._photo()
+        content = job_photo(self.job)
         styles, weights = self._paintings()
         params = self._params(weights)
         start, init = self._resume_point(params)
@@ -169,18 +169,6 @@ class JobRun:
         return flag
 
     # -- inputs ---------------------------------------------------------------------------------
-
-    def _photo(self):
-        photo = self.job.photo
-        if photo is None or not photo.image:
-            raise JobFailed("The photo of this job was deleted before the job could run.")
-        try:
-            with photo.image.open("rb") as f:
-                return load_image(f)
-        except FileNotFoundError:
-            raise JobFailed("The photo's file is missing: it was probably deleted.") from None
-        except ImageError as exc:
-            raise JobFailed(f"The photo could not be read: {exc}") from None
 
     def _paintings(self):
         links = list(self.job.job_themes.select_related("theme").order_by("position"))
@@ -301,6 +289,20 @@ class JobRun:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+def job_photo(job: Job):
+    """The job's photo as a PIL image, or JobFailed saying why it cannot be had."""
+    photo = job.photo
+    if photo is None or not photo.image:
+        raise JobFailed("The photo of this job was deleted before the job could run.")
+    try:
+        with photo.image.open("rb") as f:
+            return load_image(f)
+    except FileNotFoundError:
+        raise JobFailed("The photo's file is missing: it was probably deleted.") from None
+    except ImageError as exc:
+        raise JobFailed(f"The photo could not be read: {exc}") from None
+
 
 def _fail(job_id, attempt: int, message: str) -> None:
     now = timezone.now()

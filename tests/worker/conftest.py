@@ -15,13 +15,13 @@ def photo(alice, tubingen):
 
 
 @pytest.fixture
-def starry(starry_night):
+def starry(db, starry_night):
     theme = Theme(slug="starry_night", title="The Starry Night", artist="Vincent van Gogh")
     return services.theme_set_image(theme=theme, upload=shrunk_upload(starry_night, "starry.jpg", 192))
 
 
 @pytest.fixture
-def scream_theme(the_scream):
+def scream_theme(db, the_scream):
     theme = Theme(slug="the_scream", title="The Scream", artist="Edvard Munch")
     return services.theme_set_image(theme=theme, upload=shrunk_upload(the_scream, "scream.jpg", 192))
 
@@ -40,3 +40,24 @@ def make_job(worker_settings, alice, photo, starry):
 
     return make
 
+
+
+@pytest.fixture(scope="session")
+def tiny_network(vgg16_weights, starry_night, tubingen) -> bytes:
+    """A real instant network file: trained by engine.train for a few steps at 32 px."""
+    from engine.images import load_image
+    from engine.network import network_bytes
+    from engine.params import TrainParams
+    from engine.training import train
+
+    params = TrainParams(size=32, steps=2, batch=1, width=8, blocks=1, backbone="vgg16",
+                         weights=str(vgg16_weights), device="cpu", seed=1)
+    steps = list(train([load_image(starry_night, max_side=64)],
+                       [load_image(tubingen, max_side=64)], params, style_names=["starry_night"]))
+    return network_bytes(steps[-1].network)
+
+
+@pytest.fixture
+def instant_starry(starry, tiny_network):
+    """The Starry Night theme with an instant network."""
+    return services.theme_set_network(theme=starry, network=tiny_network)

@@ -1,4 +1,6 @@
-"""`python manage.py runsite [addrport]`: the web server and the worker together; Ctrl-C stops both.
+"""`python manage.py runsite [addrport]`: the web server and the workers together; Ctrl-C stops all.
+
+Two workers: the main cluster (full paintings, trainings) and the instant lane's cluster.
 
 Both run as child processes, each in its own process group, so the terminal's Ctrl-C reaches only
 this command, which then stops them in order: SIGTERM, a grace period, then SIGKILL for what is
@@ -14,6 +16,8 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from gallery.tasks import INSTANT_CLUSTER
 
 GRACE_SECONDS = 10
 
@@ -31,6 +35,10 @@ class Command(BaseCommand):
         commands = {"web server": [*manage, "runserver", addrport, "--noreload"]}
         if not no_worker:
             commands["worker"] = [*manage, "qcluster"]
+            # The instant lane: its own cluster and queue (gallery/tasks.py).
+            # Named by the environment, as django-q2 asks: its settings are read at import.
+            commands["instant worker"] = [*manage, "qcluster"]
+        environments = {"instant worker": {**os.environ, "Q_CLUSTER_NAME": INSTANT_CLUSTER}}
 
         stop = {"signal": None}
 
@@ -46,7 +54,8 @@ class Command(BaseCommand):
         children, died = {}, None
         try:
             for name, command in commands.items():
-                children[name] = subprocess.Popen(command, start_new_session=True)
+                children[name] = subprocess.Popen(command, start_new_session=True,
+                                                  env=environments.get(name))
                 self.stdout.write(f"Started the {name} (pid {children[name].pid}).")
             self.stdout.write(f"Open http://{addrport}/ - press Ctrl-C to stop the web server and the worker.")
             while stop["signal"] is None and died is None:
