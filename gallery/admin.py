@@ -1,17 +1,19 @@
-"""Admin: themes (with previews; a painting is validated like a photo), photos, jobs, snapshots.
+"""Admin: themes (with previews and instant networks; a painting is validated like a photo),
+photos, jobs, snapshots, and the training runs of instant networks.
 
 Deletes go through the services so files are removed with their rows. django-q2 registers its
 own admin (queued, successful and failed tasks, schedules).
 """
 from django import forms
 from django.contrib import admin
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import services
-from .models import Job, JobTheme, Photo, Snapshot, Theme
+from .models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun
 from .views.media import file_response
 
 
@@ -69,19 +71,56 @@ class ThemeAdminForm(forms.ModelForm):
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
     form = ThemeAdminForm
-    list_display = ("preview", "title", "artist", "year", "slug", "is_active", "order")
+    list_display = ("preview", "title", "artist", "year", "slug", "instant", "is_active", "order")
     list_display_links = ("preview", "title")
     list_editable = ("is_active", "order")
     list_filter = ("is_active",)
     search_fields = ("title", "artist", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("large_preview", "thumbnail", "created_at", "updated_at")
+    readonly_fields = ("large_preview", "thumbnail", "instant_preview", "network_record",
+                       "training", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "slug", "artist", "year", "description")}),
         ("Painting", {"fields": ("image", "large_preview", "thumbnail", "source", "licence")}),
+        ("Instant network", {"fields": ("instant_preview", "network_record", "training")}),
         ("Use", {"fields": ("is_active", "order", "default_params")}),
         ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
+    actions = ["train_instant_networks"]
+
+    @admin.display(description="Instant", boolean=True)
+    def instant(self, theme):
+        return theme.is_instant
+
+    @admin.display(description="Instant result")
+    def instant_preview(self, theme):
+        if not theme.instant_sample:
+            return "No instant network yet: use the action “Train instant networks” on the list."
+        return _preview(reverse("gallery:theme-instant-sample", args=[theme.slug]), size=240)
+
+    @admin.display(description="Training runs")
+    def training(self, theme):
+        runs = theme.training_runs.order_by("-created_at")[:5]
+        return format_html("<br>".join(
+            format_html('<a href="{}">Training {} ({}, step {}/{})</a>',
+                        reverse("gallery:training-detail", args=[r.pk]), r.pk,
+                        r.get_status_display(), r.step, r.total)
+            for r in runs)) if runs else "—"
+
+    @admin.action(description="Train instant networks (default steps and size)")
+    def train_instant_networks(self, request, queryset):
+        runs = []
+        for theme in queryset:
+            try:
+                runs.append(services.training_start(theme=theme, requested_by=request.user))
+            except ValidationError as exc:
+                self.message_user(request, f"{theme.title}: {' '.join(exc.messages)}",
+                                  messages.ERROR)
+        if len(runs) == 1:
+            return redirect("gallery:training-detail", pk=runs[0].pk)
+        if runs:
+            self.message_user(request, f"{len(runs)} trainings queued.", messages.SUCCESS)
+        return None
 
     @admin.display(description="Painting")
     def preview(self, theme):
@@ -210,3 +249,33 @@ class JobAdmin(_DeleteWithFilesAdmin):
 
     def delete_with_service(self, obj):
         services.job_delete(job=obj)
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    """Training runs are started from the themes (an action) or the API; here they are listed."""
+
+    list_display = ("id", "theme", "status", "progress", "requested_by", "created_at", "live")
+    list_filter = ("status",)
+    list_select_related = ("theme", "requested_by")
+    readonly_fields = [f.name for f in TrainingRun._meta.fields] + ["live"]
+    actions = ["cancel_runs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Progress")
+    def progress(self, run):
+        return f"{run.step}/{run.total}"
+
+    @admin.display(description="Live page")
+    def live(self, run):
+        return format_html('<a href="{}">open</a>', reverse("gallery:training-detail", args=[run.pk]))
+
+    @admin.action(description="Cancel selected training runs")
+    def cancel_runs(self, request, queryset):
+        for run in queryset:
+            services.training_cancel(run=run)

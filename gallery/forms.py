@@ -19,6 +19,7 @@ from engine.layers import LAYER_NAMES
 from engine.params import INIT_KINDS, StyleParams
 
 from . import selectors
+from .models import Job
 
 MAX_THEMES = 5  # themes blended in one job
 
@@ -163,8 +164,14 @@ ThemeWeightFormSet = forms.formset_factory(
 
 
 class JobForm(forms.Form):
-    """The photo, the strength and every StyleParams field (main ones first, then "Advanced")."""
+    """The photo, the kind of painting, the strength and every StyleParams field (main ones
+    first, then "Advanced")."""
 
+    mode = forms.ChoiceField(
+        label="Kind of painting", choices=Job.Mode.choices, initial=Job.Mode.INSTANT,
+        widget=forms.RadioSelect,
+        help_text="Instant: ready in about a second. Full painting: the finest result, in minutes.",
+    )
     photo = forms.ModelChoiceField(
         queryset=None, empty_label=None, widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose one of your photos."},
@@ -194,7 +201,7 @@ class JobForm(forms.Form):
 
     @property
     def advanced_fields(self):
-        skip = {"photo", "strength", *MAIN_FIELDS}
+        skip = {"photo", "strength", "mode", *MAIN_FIELDS}
         return [self[name] for name in self.fields if name not in skip]
 
     def params(self) -> dict:
@@ -206,7 +213,7 @@ class JobForm(forms.Form):
         defaults = _DEFAULTS.to_dict()
         out = {}
         for name in self.fields:
-            if name in ("photo", "strength"):
+            if name in ("photo", "strength", "mode"):
                 continue
             value = self.cleaned_data.get(name)
             if isinstance(value, tuple):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from .models import Job, JobTheme, Photo, Snapshot, Theme
+from .models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun, TrainingSample
 
 
 def _owner_id(user) -> int | None:
@@ -77,3 +77,24 @@ def get_theme(slug: str) -> Theme:
         return Theme.objects.get(slug=slug)
     except Theme.DoesNotExist:
         raise Http404("No such theme.") from None
+
+
+def training_runs_for(user) -> QuerySet[TrainingRun]:
+    """Training runs are staff business: everyone else sees none."""
+    if not getattr(user, "is_staff", False):
+        return TrainingRun.objects.none()
+    return TrainingRun.objects.select_related("theme")
+
+
+def get_training_run_for_user(user, pk) -> TrainingRun:
+    try:
+        return training_runs_for(user).get(pk=pk)
+    except (TrainingRun.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such training run.") from None
+
+
+def get_training_sample_for_user(user, pk) -> TrainingSample:
+    try:
+        return TrainingSample.objects.get(pk=pk, run__in=training_runs_for(user))
+    except (TrainingSample.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such sample.") from None

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .views import accounts, jobs, media, photos, themes
-from .views import job_detail
+from .views import job_detail, training
 
 app_name = "gallery"
 urlpatterns: list = [
@@ -17,7 +17,12 @@ urlpatterns: list = [
     path("files/photos/<int:pk>/image/", media.photo_image, name="photo-image"),
     path("files/photos/<int:pk>/thumbnail/", media.photo_thumbnail, name="photo-thumbnail"),
     path("files/jobs/<int:pk>/result/", media.job_result, name="job-result"),
+    path("files/jobs/<int:pk>/preview/", media.job_preview, name="job-preview"),
     path("files/snapshots/<int:pk>/image/", media.snapshot_image, name="snapshot-image"),
+    path("files/training-samples/<int:pk>/image/", media.training_sample_image,
+         name="training-sample-image"),
+    path("files/themes/<slug:slug>/instant/", media.theme_instant_sample,
+         name="theme-instant-sample"),
     path("files/themes/<slug:slug>/image/", media.theme_image, name="theme-image"),
     path("files/themes/<slug:slug>/thumbnail/", media.theme_thumbnail, name="theme-thumbnail"),
 ]
@@ -28,4 +33,11 @@ urlpatterns += [
     path("jobs/<int:pk>/progress/", job_detail.job_progress, name="job-progress"),
     path("jobs/<int:pk>/cancel/", job_detail.job_cancel, name="job-cancel"),
     path("jobs/<int:pk>/retry/", job_detail.job_retry, name="job-retry"),
+]
+
+# training runs of instant networks (staff)
+urlpatterns += [
+    path("training/<int:pk>/", training.training_detail, name="training-detail"),
+    path("training/<int:pk>/progress/", training.training_progress, name="training-progress"),
+    path("training/<int:pk>/cancel/", training.training_cancel, name="training-cancel"),
 ]

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from engine.params import StyleParams
 
 from .. import selectors, services
-from ..models import Job, JobTheme, Photo, Snapshot, Theme
+from ..models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun, TrainingSample
 
 
 def media_url(request, view_name: str, *args) -> str:
@@ -68,6 +68,13 @@ class ThemeSerializer(serializers.ModelSerializer):
     image = UploadField("gallery:theme-image", lookup="slug",
                         help_text="The painting: JPEG, PNG, WebP, TIFF, BMP or GIF, validated like a photo.")
     thumbnail = MediaUrlField("gallery:theme-thumbnail", lookup="slug", file="thumbnail", allow_null=True)
+    instant = serializers.BooleanField(source="is_instant", read_only=True,
+                                       help_text="Whether the theme has an instant network.")
+    instant_sample = MediaUrlField("gallery:theme-instant-sample", lookup="slug",
+                                   file="instant_sample", allow_null=True,
+                                   help_text="The instant network's painting of a sample photo.")
+    network_record = serializers.DictField(read_only=True,
+                                           help_text="The instant network's training record.")
     default_params = serializers.JSONField(
         required=False,
         help_text="Job parameters this painting looks best with, e.g. {\"style_weight\": 2.0}; "
@@ -78,7 +85,8 @@ class ThemeSerializer(serializers.ModelSerializer):
         model = Theme
         fields = [
             "slug", "title", "artist", "year", "description", "source", "licence",
-            "is_active", "order", "default_params", "image", "thumbnail", "created_at", "updated_at",
+            "is_active", "order", "default_params", "image", "thumbnail", "instant",
+            "instant_sample", "network_record", "created_at", "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -203,24 +211,33 @@ class JobThemeInputSerializer(serializers.Serializer):
     weight = serializers.FloatField(default=1.0, help_text="Blend weight (> 0); normalized over the themes.")
 
 
-class JobCreateSerializer(serializers.Serializer):
+class _RefusesUnknownFields(serializers.Serializer):
+    """A misspelt parameter would otherwise be dropped without a word and the default used; the
+    server's own parameters (weights, device...) are not for clients either."""
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            unknown = sorted(set(self.initial_data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Not a parameter that can be set here."] for name in unknown})
+        return attrs
+
+
+class JobCreateSerializer(_RefusesUnknownFields):
     """A new job: a photo of yours, one or more themes with weights, and any engine parameter
     (the others take the first theme's defaults, then the engine's)."""
 
     photo = _OwnPhotoField(help_text="The id of one of your photos.")
     themes = JobThemeInputSerializer(many=True, allow_empty=False, min_length=1)
+    mode = serializers.ChoiceField(
+        choices=Job.Mode.choices, default=Job.Mode.FULL,
+        help_text="instant: painted in about a second by the themes' instant networks (every "
+                  "theme needs one); full: the optimization, minutes, with live snapshots.")
 
     def get_fields(self):
         return {**super().get_fields(), **param_fields()}
 
-    def validate(self, attrs):
-        # A misspelt parameter would otherwise be dropped without a word and the job run with
-        # the default; the server's own parameters (weights, device...) are not for clients.
-        if isinstance(self.initial_data, dict):
-            unknown = sorted(set(self.initial_data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Not a parameter a job can set."] for name in unknown})
-        return attrs
 
     @property
     def params(self) -> dict:
@@ -270,11 +287,15 @@ class JobSerializer(serializers.ModelSerializer):
                            help_text="The painting, once the job has succeeded (add ?download=1 to "
                                      "download it as a file).")
     photo_image = MediaUrlField("gallery:photo-image", lookup="photo_id", file="photo_id", allow_null=True)
+    preview = MediaUrlField("gallery:job-preview", file="preview", allow_null=True,
+                            help_text="A full painting's instant preview, when its themes have "
+                                      "instant networks.")
 
     class Meta:
         model = Job
         fields = [
-            "id", "status", "photo", "photo_image", "themes", "params", "progress", "result",
+            "id", "mode", "status", "photo", "photo_image", "themes", "params", "progress",
+            "preview", "result",
             "error", "cancel_requested", "device", "engine_version",
             "created_at", "started_at", "finished_at", "updated_at",
         ]
@@ -288,6 +309,46 @@ class JobDetailSerializer(JobSerializer):
 
     class Meta(JobSerializer.Meta):
         fields = JobSerializer.Meta.fields + ["snapshots"]
+        read_only_fields = fields
+
+
+# --- training runs -----------------------------------------------------------------------------
+
+def train_param_fields() -> dict[str, serializers.Field]:
+    """The TrainParams fields staff may set, generated from the dataclass like a job's."""
+    from engine.params import TrainParams
+
+    hints = typing.get_type_hints(TrainParams)
+    skip = {*services.WORKER_PARAMS, "style_blend_weights"}
+    return {f.name: _field_for(f, hints[f.name]) for f in dataclasses.fields(TrainParams)
+            if f.name not in skip}
+
+
+class TrainingStartSerializer(_RefusesUnknownFields):
+    """Any TrainParams field (steps, size, batch, style_weight...); the rest take the defaults."""
+
+    def get_fields(self):
+        return {**super().get_fields(), **train_param_fields()}
+
+
+class TrainingSampleSerializer(serializers.ModelSerializer):
+    image = MediaUrlField("gallery:training-sample-image")
+
+    class Meta:
+        model = TrainingSample
+        fields = ["step", "losses", "image", "created_at"]
+        read_only_fields = fields
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    samples = TrainingSampleSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TrainingRun
+        fields = ["id", "theme", "status", "params", "step", "total", "losses", "loss_history",
+                  "elapsed", "remaining", "samples", "error", "cancel_requested", "attempts",
+                  "device", "engine_version", "created_at", "started_at", "finished_at"]
         read_only_fields = fields
 
 

@@ -12,6 +12,7 @@ router.include_root_view = False
 router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("photos", views.PhotoViewSet, basename="photo")
 router.register("jobs", views.JobViewSet, basename="job")
+router.register("training-runs", views.TrainingRunViewSet, basename="training-run")
 
 urlpatterns = [
     path("auth/token/", views.AuthTokenView.as_view(), name="auth-token"),

@@ -14,7 +14,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
@@ -32,6 +32,8 @@ from .serializers import (
     SnapshotSerializer,
     ThemeSerializer,
     TokenSerializer,
+    TrainingRunSerializer,
+    TrainingStartSerializer,
 )
 from .throttling import JobCreateThrottle
 
@@ -120,6 +122,53 @@ class ThemeViewSet(viewsets.ModelViewSet):
             services.theme_delete(theme=instance)
         except ProtectedError:
             raise Conflict("Jobs use this theme: deactivate it (is_active: false) instead.") from None
+
+    @extend_schema(
+        summary="Train the theme's instant network (staff)",
+        description="Queues a training run on the worker with any TrainParams field (steps, "
+                    "size, batch, style_weight...); the photos come from the server's "
+                    "STYLE_TRAINING_PHOTOS folder. The theme keeps its current network until "
+                    "the new one is done. One run per theme at a time (409 otherwise).",
+        request=TrainingStartSerializer, responses={201: TrainingRunSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsAdminUser],
+            parser_classes=[JSONParser])
+    def train(self, request, slug=None):
+        theme = self.get_object()
+        serializer = TrainingStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            run = services.training_start(theme=theme, requested_by=request.user,
+                                          params=serializer.validated_data)
+        except DjangoValidationError as exc:
+            if getattr(exc, "code", None) == "busy":
+                raise Conflict(exc.messages[0]) from None
+            raise _field_errors(exc) from exc
+        return Response(TrainingRunSerializer(run, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List training runs (staff)"),
+    retrieve=extend_schema(summary="Get a training run with its progress and samples (staff)"),
+)
+@extend_schema(tags=["themes"])
+class TrainingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         viewsets.GenericViewSet):
+    """Trainings of instant networks: staff only (anyone else gets 403)."""
+
+    serializer_class = TrainingRunSerializer
+    permission_classes = [IsAuthenticated, IsAdminUser]
+
+    def get_queryset(self):
+        return selectors.training_runs_for(self.request.user).prefetch_related("samples")
+
+    @extend_schema(summary="Cancel a training run (staff)", request=None,
+                   responses={200: TrainingRunSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = services.training_cancel(run=self.get_object())
+        return Response(self.get_serializer(run).data)
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -215,6 +264,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrieve
                 photo=data["photo"],
                 themes=[(t["theme"], t["weight"]) for t in data["themes"]],
                 params=serializer.params,
+                mode=data["mode"],
             )
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc

@@ -33,6 +33,9 @@ def progress(job: Job) -> dict:
     result_url = reverse("gallery:job-result", args=[job.pk]) if has_result else None
     return {
         "id": job.pk,
+        "mode": job.mode,
+        # A full painting's instant preview, shown until its first snapshot.
+        "instant_preview": reverse("gallery:job-preview", args=[job.pk]) if job.preview else None,
         "status": job.status,
         "status_display": job.get_status_display(),
         "finished": job.is_finished,
@@ -83,6 +86,9 @@ def job_detail(request, pk):
         "poll_ms": POLL_MS,
         "params": [(name, _shown(value)) for name, value in sorted(params.items())],
         "size": params.get("size"),
+        "snapshots_empty": (
+            f"A snapshot every {params['snapshot_every']} iterations appears here."
+            if params.get("snapshot_every") else "Snapshots are off for this job."),
     }
     return render(request, "gallery/job_detail.html", context)
 

@@ -44,11 +44,13 @@ def job_new(request):
                     themes=formset.themes(),
                     params=form.params(),
                     style_strength=form.cleaned_data["strength"],
+                    mode=form.cleaned_data["mode"],
                 )
             except ValidationError as exc:
                 _add_service_errors(form, formset, exc)
             else:
-                messages.success(request, f"Job {job.pk} is queued.")
+                if job.mode == Job.Mode.FULL:
+                    messages.success(request, f"Job {job.pk} is queued.")
                 return redirect("gallery:job-detail", pk=job.pk)
         status = 400
     else:

@@ -88,6 +88,11 @@ def job_result(request, pk):
 
 
 @require_safe
+def job_preview(request, pk):
+    return _owned_file(request, selectors.get_job_for_user, pk, lambda job: job.preview)
+
+
+@require_safe
 def snapshot_image(request, pk):
     return _owned_file(request, selectors.get_snapshot_for_user, pk)
 
@@ -100,3 +105,15 @@ def theme_image(request, slug):
 @require_safe
 def theme_thumbnail(request, slug):
     return file_response(_thumbnail_or_image(selectors.get_theme(slug)), private=False)
+
+
+@require_safe
+def theme_instant_sample(request, slug):
+    return file_response(selectors.get_theme(slug).instant_sample, private=False)
+
+
+@require_safe
+def training_sample_image(request, pk):
+    """A training run's sample: staff only, like the run itself."""
+    return file_response(selectors.get_training_sample_for_user(media_user(request), pk).image,
+                         private=True)

@@ -9,6 +9,7 @@
   if (!root || !initial) return;
 
   var progressUrl = root.dataset.progressUrl;
+  var unit = root.dataset.unit || "iteration";  // a training page counts steps
   var pollMs = parseInt(root.dataset.pollMs, 10) || 1500;
   var SVG = "http://www.w3.org/2000/svg";
   var lastSnapshotCount = -1;
@@ -69,6 +70,7 @@
   // --- the loss curve: total loss by iteration, log scale, drawn as inline SVG -----------------
   function drawChart(data) {
     var svg = one("chart");
+    if (!svg) return;  // an instant painting has no curve
     var points = (data.loss_history || []).filter(function (p) { return p[1] > 0 && isFinite(p[1]); });
     show(one("chart-empty"), points.length === 0);
     svg.style.display = points.length ? "" : "none";  // no empty frame before the first point
@@ -99,7 +101,7 @@
     }
     el("text", { x: left, y: H - 5, "class": "tick" }, "0");
     el("text", { x: W - right, y: H - 5, "text-anchor": "end", "class": "tick" }, String(total));
-    el("text", { x: (left + W - right) / 2, y: H - 5, "text-anchor": "middle", "class": "tick" }, "iteration");
+    el("text", { x: (left + W - right) / 2, y: H - 5, "text-anchor": "middle", "class": "tick" }, unit);
 
     var line = points.map(function (p, k) { return x(p[0]).toFixed(1) + "," + y(logs[k]).toFixed(1); });
     var base = (H - bottom).toFixed(1);
@@ -113,9 +115,9 @@
   // --- the snapshot strip grows; the preview shows the latest snapshot --------------------------
   function drawSnapshots(data) {
     var snaps = data.snapshots || [];
-    if (snaps.length === lastSnapshotCount) return;
-    lastSnapshotCount = snaps.length;
     var strip = one("snapshots");
+    if (!strip || snaps.length === lastSnapshotCount) return;
+    lastSnapshotCount = snaps.length;
     var have = {};
     strip.querySelectorAll("li[data-iteration]").forEach(function (li) { have[li.dataset.iteration] = li; });
     snaps.forEach(function (snap) {
@@ -129,7 +131,7 @@
       a.rel = "noopener";
       var img = document.createElement("img");
       img.src = snap.url;
-      img.alt = "Snapshot at iteration " + snap.iteration;
+      img.alt = "Snapshot at " + unit + " " + snap.iteration;
       a.appendChild(img);
       var label = document.createElement("span");
       label.textContent = snap.iteration;
@@ -150,7 +152,7 @@
         preview.hidden = false;
       }
       var tag = one("preview-tag");
-      tag.textContent = "Iteration " + latest.iteration;
+      tag.textContent = unit.charAt(0).toUpperCase() + unit.slice(1) + " " + latest.iteration;
       tag.hidden = false;
       setText("preview-caption", "The latest snapshot; the painting takes shape as it runs.");
     }
@@ -164,11 +166,14 @@
     });
     var percent = Math.max(0, Math.min(100, data.percent || 0));
     setText("percent", percent + "%");
-    one("bar-fill").style.width = percent + "%";
-    one("bar").setAttribute("aria-valuenow", String(percent));
+    if (one("bar")) {
+      one("bar-fill").style.width = percent + "%";
+      one("bar").setAttribute("aria-valuenow", String(percent));
+    }
     setText("iteration", String(data.iteration));
     setText("total", String(data.total));
-    setText("elapsed", short(data.elapsed));
+    setText("elapsed", data.mode === "instant" && data.finished ? data.elapsed.toFixed(2) + "s"
+                                                                 : short(data.elapsed));
     setText("remaining", data.finished ? "—" : short(data.remaining));
     setText("remaining-text", statusLine(data));
     setText("attempts", String(data.attempts));
@@ -193,6 +198,17 @@
     setText("error", data.error || "");
     show(one("cancelled-box"), data.status === "cancelled");
 
+    if (data.instant_preview && !(data.snapshots || []).length && !data.result) {
+      var preview = one("preview");
+      if (preview && preview.getAttribute("src") !== data.instant_preview) {
+        preview.src = data.instant_preview;
+        preview.alt = "Instant preview";
+        preview.classList.remove("is-photo");
+        one("preview-tag").textContent = "Instant preview";
+        show(one("preview-tag"), true);
+        setText("preview-caption", "The instant preview of your painting; the full painting replaces it as it runs.");
+      }
+    }
     if (data.result) {
       var result = one("result");
       if (result.getAttribute("src") !== data.result) result.src = data.result;
@@ -202,7 +218,7 @@
       download.href = data.download;
       show(download, true);
     }
-    if (data.status === "queued") setText("preview-caption", "Waiting for a worker…");
+    if (data.status === "queued" && !data.instant_preview) setText("preview-caption", "Waiting for a worker…");
     if (!(data.snapshots || []).length && (data.status === "failed" || data.status === "cancelled")) {
       setText("preview-caption", "Your photo; the job stopped before its first snapshot.");
     }

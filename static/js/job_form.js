@@ -38,11 +38,32 @@
     if (src) { img.src = src; img.hidden = false; } else { img.removeAttribute("src"); }
   }
 
+  // Instant needs every chosen painting to have a network: otherwise only Full is offered.
+  var instant = document.querySelector("[data-mode] input[value=instant]");
+  var full = document.querySelector("[data-mode] input[value=full]");
+  var note = document.querySelector("[data-mode-note]");
+  function updateMode() {
+    if (!instant) return;
+    var possible = true;
+    allRows().forEach(function (row) {
+      var select = row.querySelector("[data-theme-select]");
+      var option = select.options[select.selectedIndex];
+      if (option && option.value && option.dataset.instant !== "1") possible = false;
+    });
+    instant.disabled = !possible;
+    if (!possible && instant.checked) full.checked = true;
+    note.hidden = possible;
+  }
+
   function wire(row) {
-    row.querySelector("[data-theme-select]").addEventListener("change", function () { preview(row); });
+    row.querySelector("[data-theme-select]").addEventListener("change", function () {
+      preview(row);
+      updateMode();
+    });
     row.querySelector("[data-remove-theme]").addEventListener("click", function () {
       row.remove();
       renumber();
+      updateMode();
     });
   }
 
@@ -56,6 +77,7 @@
     row.querySelector("select").focus();
   });
   renumber();
+  updateMode();
 
   var range = document.querySelector("input[type=range]");
   var output = document.querySelector("[data-range-output]");

@@ -47,7 +47,7 @@ def test_it_offers_every_engine_parameter_but_the_servers_own():
     fields = set(JobCreateSerializer().fields)
     engine = {f.name for f in dataclasses.fields(StyleParams)}
     assert engine - fields == {"backbone", "weights", "device", "style_blend_weights"}
-    assert fields - engine == {"photo", "themes"}
+    assert fields - engine == {"photo", "themes", "mode"}
 
 
 def test_it_passes_every_optional_parameter_to_the_engine(alice_api, photo, starry):
@@ -133,7 +133,7 @@ def test_it_names_the_parameter_with_a_wrong_value(alice_api, photo, starry, nam
 def test_it_rejects_parameters_a_job_cannot_set(alice_api, photo, starry, name):
     r = alice_api.post(LIST, {**design_body(photo.pk), name: "x"}, format="json")
     assert r.status_code == 400
-    assert r.json() == {name: ["Not a parameter a job can set."]}
+    assert r.json() == {name: ["Not a parameter that can be set here."]}
 
 
 def test_it_takes_json_only(alice_api, photo, starry):

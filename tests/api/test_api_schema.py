@@ -15,7 +15,9 @@ def test_the_schema_describes_every_endpoint(client):
     assert set(schema["paths"]) == {
         "/api/v1/auth/token/", "/api/v1/themes/", "/api/v1/themes/{slug}/", "/api/v1/photos/",
         "/api/v1/photos/{id}/", "/api/v1/jobs/", "/api/v1/jobs/{id}/", "/api/v1/jobs/{id}/cancel/",
-        "/api/v1/jobs/{id}/snapshots/",
+        "/api/v1/jobs/{id}/snapshots/", "/api/v1/themes/{slug}/train/",
+        "/api/v1/training-runs/", "/api/v1/training-runs/{id}/",
+        "/api/v1/training-runs/{id}/cancel/",
     }
 
 

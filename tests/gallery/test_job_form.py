@@ -15,7 +15,7 @@ URL = reverse("gallery:job-new")
 def _post(client, photo, *themes, **fields):
     """A full submission, like the browser's: every field at its default unless given."""
     data = {
-        "photo": photo.pk, "strength": "1.0", "size": "64", "iterations": "20",
+        "photo": photo.pk, "mode": "full", "strength": "1.0", "size": "64", "iterations": "20",
         "themes-TOTAL_FORMS": str(len(themes)), "themes-INITIAL_FORMS": "0",
         "themes-MIN_NUM_FORMS": "1", "themes-MAX_NUM_FORMS": "5",
     }
@@ -150,3 +150,21 @@ def test_a_theme_default_applies_when_the_user_keeps_the_default(alice_client, a
     starry.save()
     _post(alice_client, photo, ("starry_night", 1))
     assert Job.objects.get(owner=alice).params["tv_weight"] == 5.0
+
+
+def test_instant_is_refused_next_to_the_choice_when_a_theme_has_no_network(client, alice, photo,
+                                                                          starry):
+    client.force_login(alice)
+    r = _post(client, photo, ("starry_night", 1), mode="instant")
+    assert r.status_code == 400
+    assert "no instant network yet" in _field_errors(r, "mode").replace("\n", "")
+    assert not Job.objects.exists()
+
+
+def test_the_form_offers_instant_first_and_marks_the_instant_themes(client, alice, photo, starry):
+    Theme = type(starry)
+    Theme.objects.filter(pk=starry.pk).update(network="themes/starry_night/net.pt")
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    assert re.search(r'<input[^>]*value="instant"[^>]*checked', html)
+    assert 'value="starry_night" data-thumb="' in html and 'data-instant="1"' in html

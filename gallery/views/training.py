@@ -1,0 +1,82 @@
+"""The live page of a training run (staff): the job page's panels, fed by the same script.
+
+`progress` gives the job page's JSON shape (static/js/job.js reads it): steps are its
+iterations, samples its snapshots, the theme's new instant sample its result.
+"""
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import selectors, services
+from ..models import TrainingRun
+from .job_detail import POLL_MS, _wants_json
+
+
+def progress(run: TrainingRun) -> dict:
+    samples = [
+        {"iteration": s.step, "url": reverse("gallery:training-sample-image", args=[s.pk]),
+         "loss": s.losses.get("total")}
+        for s in run.samples.order_by("step").only("pk", "step", "losses")
+    ]
+    done = run.status == TrainingRun.Status.SUCCEEDED and bool(run.theme.instant_sample)
+    result = reverse("gallery:theme-instant-sample", args=[run.theme.slug]) if done else None
+    return {
+        "id": run.pk,
+        "mode": "training",
+        "status": run.status,
+        "status_display": run.get_status_display(),
+        "finished": run.is_finished,
+        "cancel_requested": run.cancel_requested,
+        "iteration": run.step,
+        "total": run.total,
+        "percent": 100 if run.status == TrainingRun.Status.SUCCEEDED else run.progress_percent,
+        "losses": run.losses or {},
+        "loss_history": run.loss_history or [],
+        "elapsed": round(run.elapsed, 2),
+        "remaining": None if run.remaining is None else round(run.remaining, 2),
+        "attempts": run.attempts,
+        "snapshots": samples,
+        "result": result,
+        "download": None,
+        "error": run.error,
+        "device": run.device,
+        "engine_version": run.engine_version,
+    }
+
+
+@staff_member_required
+@require_safe
+def training_detail(request, pk):
+    run = selectors.get_training_run_for_user(request.user, pk)
+    every = run.params.get("sample_every")
+    context = {
+        "run": run,
+        "progress": progress(run),
+        "poll_ms": POLL_MS,
+        "params": sorted(run.params.items()),
+        "samples_empty": f"A sample every {every} steps appears here." if every
+        else "The sample appears at the end.",
+    }
+    return render(request, "gallery/training_detail.html", context)
+
+
+@staff_member_required
+@require_safe
+def training_progress(request, pk):
+    response = JsonResponse(progress(selectors.get_training_run_for_user(request.user, pk)))
+    add_never_cache_headers(response)
+    return response
+
+
+@staff_member_required
+@require_POST
+def training_cancel(request, pk):
+    run = services.training_cancel(run=selectors.get_training_run_for_user(request.user, pk))
+    if _wants_json(request):
+        return JsonResponse(progress(run))
+    messages.info(request, f"Training {run.pk} stops at its next step.")
+    return redirect("gallery:training-detail", pk=run.pk)
