@@ -17,8 +17,8 @@ from django.utils import timezone
 from django_q.models import Schedule, Task
 
 from gallery import services
-from gallery.models import Job
-from gallery.tasks import enqueue_job
+from gallery.models import Job, TrainingRun
+from gallery.tasks import INSTANT_CLUSTER, enqueue_job
 from gallery.worker.reaper import SCHEDULE_FUNC
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,3 +184,58 @@ def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, ma
     log = second.log.read_text(errors="replace")
     assert f"resuming from snapshot {last_snapshot}" in log, log[-3000:]
     assert killed_at >= last_snapshot
+
+
+def instant_cluster(qcluster):
+    """The instant lane's cluster: its own name, its own queue (gallery/tasks.py)."""
+    return qcluster(Q_CLUSTER_NAME=INSTANT_CLUSTER)
+
+
+def test_a_training_run_through_qcluster_makes_the_theme_paint_instantly(
+        qcluster, starry, photo, alice, settings, tmp_path, tubingen, chicago):
+    from engine.images import load_image
+
+    folder = tmp_path / "training-photos"
+    folder.mkdir()
+    for path in (tubingen, chicago):
+        load_image(path, max_side=80).save(folder / f"{path.stem}.png")
+    settings.STYLE_TRAINING_PHOTOS = folder
+    cluster = qcluster(STYLE_TRAINING_PHOTOS=str(folder))
+    run = services.training_start(theme=starry, params={
+        "size": 32, "steps": 4, "batch": 1, "width": 8, "blocks": 1, "sample_every": 2,
+        "checkpoint_every": 2})
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).is_finished, timeout=120,
+             cluster=cluster, what="the training run")
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert list(run.samples.values_list("step", flat=True)) == [2, 4]
+    starry.refresh_from_db()
+    assert starry.is_instant and starry.network_record["trained_steps"] == 4
+
+    lane = instant_cluster(qcluster)
+    job = services.job_create(owner=alice, photo=photo, themes=[(starry, 1.0)],
+                              params={"size": 64}, mode=Job.Mode.INSTANT)
+    wait_for(lambda: finished(job), timeout=60, cluster=lane, what="the instant job")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert Path(job.result.path).is_file()
+
+
+def test_an_instant_job_does_not_wait_behind_a_long_painting(qcluster, make_job, instant_starry,
+                                                            alice, photo):
+    full = qcluster(workers=1)  # the only full-painting worker
+    lane = instant_cluster(qcluster)
+    long_job = make_job(iterations=5000, size=96)
+    wait_for(lambda: Job.objects.get(pk=long_job.pk).iteration >= 2, timeout=90, cluster=full,
+             what="the long painting to run")
+    job = services.job_create(owner=alice, photo=photo, themes=[(instant_starry, 1.0)],
+                              params={"size": 96}, mode=Job.Mode.INSTANT)
+    wait_for(lambda: finished(job), timeout=60, cluster=lane, what="the instant job")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert status_of(long_job) == Job.Status.RUNNING  # still painting: nothing waited for it
+    # The long painting's preview came from the instant lane too.
+    wait_for(lambda: Job.objects.get(pk=long_job.pk).preview, timeout=30, cluster=lane,
+             what="the preview")
+    services.job_cancel(job=long_job)
+    wait_for(lambda: finished(long_job), timeout=30, cluster=full, what="the cancel")

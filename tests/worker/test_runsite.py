@@ -1,4 +1,4 @@
-"""`manage.py runsite`: the web server and the worker start together and Ctrl-C stops both."""
+"""`manage.py runsite`: the web server and the workers start together and Ctrl-C stops them all."""
 import os
 import signal
 import socket
@@ -56,11 +56,20 @@ def test_runsite_serves_pages_runs_a_worker_and_ctrl_c_stops_both(transactional_
             return sum("qcluster" in command(c) for c in tree)
 
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and clusters() < 3:
+        while time.monotonic() < deadline and clusters() < 6:
             time.sleep(0.3)
             tree = psutil.Process(proc.pid).children(recursive=True)
         assert any("runserver" in command(c) for c in tree)
         assert clusters() >= 3
+
+        def lane(p) -> str | None:
+            try:
+                return p.environ().get("Q_CLUSTER_NAME")
+            except psutil.Error:
+                return None
+
+        # Two clusters: the full paintings' and the instant lane's (gallery/tasks.py).
+        assert {lane(c) for c in tree if "qcluster" in command(c)} == {None, "instant"}
 
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         out, _ = proc.communicate(timeout=40)

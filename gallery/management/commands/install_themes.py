@@ -2,7 +2,9 @@
 
 A theme that already exists keeps what staff changed in the admin (title, order, active flag,
 default parameters...); only a missing painting file is restored. --update overwrites the
-metadata with the shipped values.
+metadata with the shipped values. A theme without an instant network gets the one shipped in
+gallery/themes/networks/ (trained by `python -m engine train`, see the README there), so a fresh
+install paints instantly from its first minute; a network trained on the site is kept.
 """
 import json
 from pathlib import Path
@@ -15,6 +17,7 @@ from gallery import services
 from gallery.models import Theme
 
 THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
+NETWORKS_DIR = THEMES_DIR / "networks"
 METADATA = ("title", "artist", "year", "description", "source", "licence")
 
 
@@ -29,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--update", action="store_true", help="overwrite title, artist, ... with the shipped values")
 
     def handle(self, *args, update=False, **options):
-        created = repaired = unchanged = 0
+        created = repaired = unchanged = networks = 0
         for order, entry in enumerate(shipped_themes()):
             path = THEMES_DIR / entry["file"]
             if not path.is_file():
@@ -48,6 +51,10 @@ class Command(BaseCommand):
                         services.theme_set_image(theme=theme, upload=File(fh, name=path.name))
                 elif update:
                     theme.save()
+            network = NETWORKS_DIR / f"{entry['slug']}.pt"
+            if network.is_file() and not _present(theme.network):
+                services.theme_set_network(theme=theme, network=network.read_bytes())
+                networks += 1
             if is_new:
                 created += 1
             elif needs_image:
@@ -55,7 +62,8 @@ class Command(BaseCommand):
             else:
                 unchanged += 1
         self.stdout.write(self.style.SUCCESS(
-            f"Themes: {created} installed, {repaired} repaired, {unchanged} already present."
+            f"Themes: {created} installed, {repaired} repaired, {unchanged} already present; "
+            f"{networks} instant network(s) installed."
         ))
 
 

@@ -1,0 +1,100 @@
+"""The API's instant side: jobs choose Instant or Full, previews stay private, themes say whether
+they are instant, and training runs are staff business (403 for anyone else, 404 for the rest)."""
+import pytest
+from django.core.files.base import ContentFile
+
+from gallery.models import Job, Theme, TrainingRun
+
+JOBS = "/api/v1/jobs/"
+RUNS = "/api/v1/training-runs/"
+
+
+def body(photo_id, **extra):
+    return {"photo": photo_id, "themes": [{"theme": "starry_night", "weight": 1.0}], **extra}
+
+
+@pytest.fixture
+def photos_folder(settings, tmp_path):
+    settings.STYLE_TRAINING_PHOTOS = tmp_path
+    return tmp_path
+
+
+def test_a_job_is_full_unless_instant_is_asked_for(alice_api, photo, starry):
+    r = alice_api.post(JOBS, body(photo.pk), format="json")
+    assert r.status_code == 201 and r.json()["mode"] == "full" and r.json()["preview"] is None
+
+
+def test_instant_is_refused_for_a_theme_without_a_network(alice_api, photo, starry):
+    r = alice_api.post(JOBS, body(photo.pk, mode="instant"), format="json")
+    assert r.status_code == 400 and "no instant network" in r.json()["mode"][0]
+    r = alice_api.post(JOBS, body(photo.pk, mode="sketch"), format="json")
+    assert r.status_code == 400 and "mode" in r.json()
+    assert not Job.objects.exists()
+
+
+def test_an_instant_theme_takes_instant_jobs(alice_api, photo, starry):
+    Theme.objects.filter(pk=starry.pk).update(network="themes/starry_night/net.pt")
+    r = alice_api.post(JOBS, body(photo.pk, mode="instant"), format="json")
+    assert r.status_code == 201
+    assert r.json()["mode"] == "instant" and r.json()["progress"]["total"] == 1
+    theme = alice_api.get("/api/v1/themes/starry_night/").json()
+    assert theme["instant"] is True
+
+
+def test_a_preview_is_private_to_the_jobs_owner(alice_api, bob_api, anon_api, job):
+    job.preview.save("preview.jpg", ContentFile(b"\xff\xd8 not really a jpeg"), save=True)
+    url = alice_api.get(f"{JOBS}{job.pk}/").json()["preview"]
+    assert url.endswith(f"/files/jobs/{job.pk}/preview/")
+    assert alice_api.get(url).status_code == 200
+    assert bob_api.get(url).status_code == 404
+    assert anon_api.get(url).status_code == 404
+
+
+def test_staff_start_a_training_and_follow_it(staff_api, starry, photos_folder):
+    r = staff_api.post("/api/v1/themes/starry_night/train/", {"steps": 50, "size": 64},
+                       format="json")
+    assert r.status_code == 201, r.json()
+    run = r.json()
+    assert run["theme"] == "starry_night" and run["status"] == "queued" and run["total"] == 50
+    assert run["params"]["size"] == 64 and run["params"]["seed"] is not None
+    assert staff_api.get(f"{RUNS}{run['id']}/").json()["id"] == run["id"]
+    assert staff_api.get(RUNS).json()["count"] == 1
+    again = staff_api.post("/api/v1/themes/starry_night/train/", {}, format="json")
+    assert again.status_code == 409
+    cancelled = staff_api.post(f"{RUNS}{run['id']}/cancel/")
+    assert cancelled.json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("data, field", [({"steps": 0}, "steps"), ({"weights": "/x"}, "weights"),
+                                         ({"device": "cuda"}, "device"), ({"size": "big"}, "size")])
+def test_bad_training_parameters_are_field_errors(staff_api, starry, photos_folder, data, field):
+    r = staff_api.post("/api/v1/themes/starry_night/train/", data, format="json")
+    assert r.status_code == 400 and field in r.json()
+    assert not TrainingRun.objects.exists()
+
+
+def test_training_is_not_for_users_or_anonymous(alice_api, anon_api, starry, staff, photos_folder):
+    from gallery import services
+
+    run = services.training_start(theme=starry, requested_by=staff)
+    assert alice_api.post("/api/v1/themes/starry_night/train/", {}, format="json").status_code == 403
+    assert anon_api.post("/api/v1/themes/starry_night/train/", {}, format="json").status_code == 401
+    assert alice_api.get(RUNS).status_code == 403
+    assert alice_api.get(f"{RUNS}{run.pk}/").status_code == 403
+    assert alice_api.post(f"{RUNS}{run.pk}/cancel/").status_code == 403
+    assert TrainingRun.objects.get().status == TrainingRun.Status.QUEUED
+
+
+def test_training_pages_are_for_staff_only(client, alice, staff, starry, photos_folder):
+    from gallery import services
+
+    run = services.training_start(theme=starry, requested_by=staff)
+    client.force_login(alice)
+    for url in (f"/training/{run.pk}/", f"/training/{run.pk}/progress/"):
+        assert client.get(url).status_code == 302  # to the admin's log-in
+    assert client.post(f"/training/{run.pk}/cancel/").status_code == 302
+    client.force_login(staff)
+    page = client.get(f"/training/{run.pk}/")
+    assert page.status_code == 200 and b"Instant network for The Starry Night" in page.content
+    assert client.get(f"/training/{run.pk}/progress/").json()["total"] == run.total
+    assert TrainingRun.objects.get().status == TrainingRun.Status.QUEUED
