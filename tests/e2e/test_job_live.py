@@ -26,7 +26,10 @@ def worker_thread(worker_settings, monkeypatch):
     def work(job_id):
         try:
             time.sleep(1.0)  # the page is seen queued first
-            tasks.run_job(job_id)
+            if Job.objects.get(pk=job_id).mode == Job.Mode.INSTANT:
+                tasks.run_instant_job(job_id)
+            else:
+                tasks.run_job(job_id)
         finally:
             connection.close()
 
@@ -77,6 +80,7 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     _log_in(page, url)
 
     page.goto(f"{url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    page.check("input[name=mode][value=full]")
     page.fill("input[name=size]", "128")
     page.fill("input[name=iterations]", "36")
     page.locator("details.advanced summary").click()
@@ -180,3 +184,43 @@ def test_cancel_stops_a_running_job_without_leaving_the_page(
     job.refresh_from_db()
     assert job.status == "cancelled" and job.iteration < 400
     screenshot("job-6-cancelled")
+
+
+def test_an_instant_painting_appears_on_the_page_at_once(
+        page, live_server, installed_themes, worker_thread, erin, erins_photo, screenshot):
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/themes/")
+    from gallery.models import Theme
+
+    instant = Theme.objects.exclude(network="").count()
+    cards = page.locator(".theme-card .theme-instant img")
+    assert instant >= 1 and cards.count() == instant  # each instant theme shows its result
+    page.wait_for_function("() => [...document.querySelectorAll('.theme-instant img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)")
+    screenshot("instant-1-themes")
+
+    page.goto(f"{live_server.url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    assert page.locator("input[name=mode][value=instant]").is_checked()  # the default
+    page.fill("input[name=size]", "512")
+    page.click("button:has-text('Start painting')")
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    page.evaluate("window.__sameDocument = true")
+    page.locator("[data-bind=compare-box]").wait_for(state="visible", timeout=30_000)
+    job = Job.objects.get(owner=erin)
+    assert job.mode == Job.Mode.INSTANT and job.status == Job.Status.SUCCEEDED, job.error
+    result = page.locator("img[data-bind=result]")
+    result.wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('img[data-bind=result]').naturalWidth > 0")
+    assert result.evaluate("img => img.naturalWidth") == 512
+    assert page.evaluate("window.__sameDocument === true")  # no reload: the poll brought it
+    screenshot("instant-2-result")
+
+    # Adding a theme without a network turns Instant off in the form.
+    page.goto(f"{live_server.url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    Theme.objects.filter(slug="wave").update(network="")
+    page.reload()
+    page.click("[data-add-theme]")
+    page.select_option("select[name=themes-1-theme]", "wave")
+    assert page.locator("input[name=mode][value=instant]").is_disabled()
+    assert page.locator("input[name=mode][value=full]").is_checked()
+    assert page.locator("[data-mode-note]").is_visible()

@@ -65,6 +65,7 @@ def test_sign_up_upload_and_paint_in_two_styles(page, live_server, installed_the
     page.click("[data-add-theme]")
     page.select_option("select[name=themes-1-theme]", "the_scream")
     page.fill("input[name=themes-1-weight]", "0.5")
+    page.check("input[name=mode][value=full]")
     page.fill("input[name=iterations]", "50")
     page.check("input[name=preserve_colors]")
     page.locator("details.advanced summary").click()
