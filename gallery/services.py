@@ -229,7 +229,7 @@ INSTANT_SAMPLE_PX = THUMBNAIL_PX
 
 
 def sample_photo():
-    """The shipped sample photo (gallery/themes/README.md says whose it is)."""
+    """The shipped sample photo (gallery/themes/networks/README.md says whose it is)."""
     from engine.images import load_image
 
     return load_image(SAMPLE_PHOTO, max_side=INSTANT_SAMPLE_PX)

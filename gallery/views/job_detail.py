@@ -17,6 +17,8 @@ from .. import selectors, services
 from ..models import Job
 
 POLL_MS = 1500
+# The parameters an instant painting uses (gallery/worker/instant.py); the rest are a full one's.
+INSTANT_PARAMS = ("size", "preserve_colors")
 
 
 def progress(job: Job) -> dict:
@@ -84,7 +86,8 @@ def job_detail(request, pk):
         "themes": list(job.job_themes.all()),
         "progress": progress(job),
         "poll_ms": POLL_MS,
-        "params": [(name, _shown(value)) for name, value in sorted(params.items())],
+        "params": [(name, _shown(value)) for name, value in sorted(params.items())
+                   if job.mode == Job.Mode.FULL or name in INSTANT_PARAMS],
         "size": params.get("size"),
         "snapshots_empty": (
             f"A snapshot every {params['snapshot_every']} iterations appears here."
@@ -118,7 +121,8 @@ def job_cancel(request, pk):
 @login_required
 @require_POST
 def job_retry(request, pk):
-    """A new job with the same photo, themes, weights and parameters (seed included)."""
+    """A new job with the same photo, themes, weights and parameters (seed included); with
+    `mode` "full", an instant painting painted again as a full one."""
     job = selectors.get_job_for_user(request.user, pk)
     if job.photo is None:
         messages.error(request, "This job cannot be run again: its photo was deleted.")
@@ -126,7 +130,8 @@ def job_retry(request, pk):
     themes = [(jt.theme, jt.weight) for jt in job.job_themes.all()]
     try:
         new = services.job_create(owner=request.user, photo=job.photo, themes=themes,
-                                  params=dict(job.params or {}))
+                                  params=dict(job.params or {}),
+                                  mode=request.POST.get("mode", job.mode))
     except ValidationError as exc:
         messages.error(request, "This job cannot be run again: " + " ".join(exc.messages))
         return redirect("gallery:job-detail", pk=job.pk)

@@ -53,6 +53,12 @@
     instant.disabled = !possible;
     if (!possible && instant.checked) full.checked = true;
     note.hidden = possible;
+    // Iterations, strength and the optimizer's options mean nothing to an instant painting.
+    document.querySelectorAll("[data-full-only]").forEach(function (el) { el.hidden = instant.checked; });
+  }
+  if (instant) {
+    instant.addEventListener("change", updateMode);
+    full.addEventListener("change", updateMode);
   }
 
   function wire(row) {

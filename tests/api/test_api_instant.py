@@ -98,3 +98,19 @@ def test_training_pages_are_for_staff_only(client, alice, staff, starry, photos_
     assert page.status_code == 200 and b"Instant network for The Starry Night" in page.content
     assert client.get(f"/training/{run.pk}/progress/").json()["total"] == run.total
     assert TrainingRun.objects.get().status == TrainingRun.Status.QUEUED
+
+
+def test_an_instant_painting_can_be_painted_again_in_full(client, alice, bob, photo, starry):
+    from gallery import services
+
+    Theme.objects.filter(pk=starry.pk).update(network="themes/starry_night/net.pt")
+    starry.refresh_from_db()
+    job = services.job_create(owner=alice, photo=photo, themes=[(starry, 1.0)],
+                              params={"size": 256, "seed": 4}, mode=Job.Mode.INSTANT)
+    client.force_login(bob)
+    assert client.post(f"/jobs/{job.pk}/retry/", {"mode": "full"}).status_code == 404
+    client.force_login(alice)
+    r = client.post(f"/jobs/{job.pk}/retry/", {"mode": "full"})
+    full = Job.objects.exclude(pk=job.pk).get()
+    assert r.status_code == 302 and r.url == f"/jobs/{full.pk}/"
+    assert full.mode == Job.Mode.FULL and full.params == job.params and full.owner == alice
