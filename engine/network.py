@@ -27,14 +27,13 @@ from torch import nn
 from . import color
 from .errors import EngineError
 from .images import resize_long_side, to_image, to_tensor
+from .params import TrainParams
 
 FORMAT = "style-gallery-network"
 FORMAT_VERSION = 1
-# Measured with bench/instant.py on two CPU cores (512x384 photo, median apply time):
-# width 16, 5 blocks 0.21 s; width 32, 5 blocks 0.62 s (Johnson's); width 16, 3 blocks 0.17 s.
-# Width 16 with 5 blocks keeps Johnson's depth at a third of his cost.
-DEFAULT_WIDTH = 16
-DEFAULT_BLOCKS = 5
+# The architecture's defaults, chosen by measurement: see TrainParams.width.
+DEFAULT_WIDTH = TrainParams.width
+DEFAULT_BLOCKS = TrainParams.blocks
 # Reflection padding needs more pixels than it pads: 9x9 at full size, 3x3 at a quarter.
 MIN_SIDE = 8
 

@@ -35,8 +35,44 @@ class ParamError(EngineError, ValueError):
         self.message = message
 
 
+class _Params:
+    """What both parameter dataclasses do with themselves: copy with changes, and to and from
+    JSON-friendly dicts (tuples as lists)."""
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dict (tuples as lists) that `from_dict` reads back."""
+        return {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """Build from a mapping, ignoring unknown keys; lists become tuples."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v
+                      for k, v in data.items() if k in names})
+
+
+def _need(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise ParamError(name, message)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v) -> bool:
+    """A finite int or float (not a bool, not NaN, not infinite)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < float("inf")
+
+
 @dataclass(frozen=True, kw_only=True)
-class StyleParams:
+class StyleParams(_Params):
     """The resolved parameters of one style transfer. Validated on construction."""
 
     size: int = 512  # long side of the output, px
@@ -79,25 +115,6 @@ class StyleParams:
     def __post_init__(self) -> None:
         validate(self)
 
-    def replace(self, **changes) -> "StyleParams":
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        """JSON-friendly dict (tuples as lists) that `from_dict` reads back."""
-        return {
-            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-            for f in dataclasses.fields(self)
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "StyleParams":
-        """Build from a mapping, ignoring unknown keys; lists become tuples."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names
-        }
-        return cls(**kwargs)
-
     @property
     def schedule(self) -> tuple[int, ...]:
         """The long sides to optimise at, coarse to fine, ending at `size`."""
@@ -108,27 +125,15 @@ def defaults() -> StyleParams:
     return StyleParams()
 
 
-def validate(p: StyleParams) -> None:
-    """Raise ParamError naming the first parameter with a value the engine cannot use."""
-    def need(ok: bool, name: str, message: str) -> None:
-        if not ok:
-            raise ParamError(name, message)
-
-    def is_int(v) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    def is_num(v) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
-
-    need(is_int(p.size) and 16 <= p.size <= MAX_SIZE, "size", f"must be an integer from 16 to {MAX_SIZE}")
-    need(is_int(p.iterations) and 1 <= p.iterations <= MAX_ITERATIONS, "iterations",
-         f"must be an integer from 1 to {MAX_ITERATIONS}")
-    need(p.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}")
+def _validate_losses(p) -> None:
+    """The loss fields StyleParams and TrainParams share (the same loss modules read them)."""
+    need, is_num = _need, _is_num
     for name in ("content_weight", "style_weight", "tv_weight", "style_layer_weight_exp"):
         need(is_num(getattr(p, name)) and getattr(p, name) >= 0, name, "must be a number >= 0")
     need(is_num(p.content_weight_blend) and 0 <= p.content_weight_blend <= 1,
          "content_weight_blend", "must be between 0 and 1")
-    need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale", "must be between 0.1 and 4")
+    need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale",
+         "must be between 0.1 and 4")
     vgg = LAYER_NAMES[p.backbone] if p.backbone in BACKBONES else ()
     need(p.backbone in BACKBONES, "backbone", f"must be one of {', '.join(BACKBONES)}")
     for name in ("content_layers", "style_layers"):
@@ -140,40 +145,61 @@ def validate(p: StyleParams) -> None:
         w = p.style_blend_weights
         need(all(is_num(x) and x >= 0 for x in w) and sum(w) > 0, "style_blend_weights",
              "must be numbers >= 0 with a positive sum")
+
+
+def _validate_run(p) -> None:
+    """Seed, pooling and the machine's choices (weights, device), shared by both kinds."""
+    _need(p.seed is None or (_is_int(p.seed) and 0 <= p.seed < 2**63), "seed",
+          "must be a non-negative integer")
+    _need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")
+    _need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
+          "must be a file path, 'random' or unset")
+    _need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
+
+
+def validate(p: StyleParams) -> None:
+    """Raise ParamError naming the first parameter with a value the engine cannot use."""
+    need, is_int, is_num = _need, _is_int, _is_num
+
+    need(is_int(p.size) and 16 <= p.size <= MAX_SIZE, "size", f"must be an integer from 16 to {MAX_SIZE}")
+    need(is_int(p.iterations) and 1 <= p.iterations <= MAX_ITERATIONS, "iterations",
+         f"must be an integer from 1 to {MAX_ITERATIONS}")
+    need(p.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}")
+    _validate_losses(p)
     need(all(is_int(s) and 16 <= s <= MAX_SIZE for s in p.scales), "scales",
          f"each scale must be an integer from 16 to {MAX_SIZE}")
     need(list(p.scales) == sorted(set(p.scales)), "scales", "must be increasing")
     need(len(p.schedule) <= p.iterations, "iterations", "must be at least the number of scales")
     need(isinstance(p.init, str) and p.init != "", "init", "must be content, noise or an image path")
-    need(p.seed is None or (is_int(p.seed) and 0 <= p.seed < 2**63), "seed",
-         "must be a non-negative integer")
-    need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")
+    _validate_run(p)
     need(is_num(p.learning_rate) and p.learning_rate > 0, "learning_rate", "must be > 0")
     need(is_num(p.beta1) and 0 <= p.beta1 < 1, "beta1", "must be in [0, 1)")
     need(is_num(p.beta2) and 0 <= p.beta2 < 1, "beta2", "must be in [0, 1)")
     need(is_num(p.epsilon) and p.epsilon > 0, "epsilon", "must be > 0")
     need(is_int(p.snapshot_every) and p.snapshot_every >= 0, "snapshot_every",
          "must be an integer >= 0")
-    need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
-         "must be a file path, 'random' or unset")
-    need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrainParams:
+class TrainParams(_Params):
     """The parameters of training an instant (feed-forward) network. Validated on construction.
 
     The loss fields have the meaning they have in `StyleParams` (the same loss modules read them).
-    Johnson et al.'s layers: content on relu3_3 keeps the photo's shapes while letting the
-    painting's texture in (relu2_2 kept too much of the photo in our trials), style on the four
-    block ends up to relu4_3, so the backbone is cut before block 5.
+    Johnson et al.'s style layers (the four block ends up to relu4_3, so the backbone is cut
+    before block 5); content one block deeper than their relu2_2, on relu3_3, which leaves the
+    painting more room over the photo's fine detail.
     """
 
-    size: int = 256  # side of the square training crops, px
-    steps: int = 2000
-    batch: int = 4
+    # The recipe of the shipped networks (gallery/themes/networks/README.md), which trains in
+    # 12 to 25 minutes on two CPU cores and paints a 512 px photo with clear brushwork; on a GPU
+    # raise steps, size and batch (e.g. 20000, 256, 4) for finer results.
+    size: int = 128  # side of the square training crops, px
+    steps: int = 1200
+    batch: int = 2
     content_weight: float = 1.0
-    style_weight: float = 5.0
+    # Style 3 with the painting at twice the crop: 5 at 1.5x hid Tubingen's houses (300 steps);
+    # 2 kept the photo but only its colours changed.
+    style_weight: float = 3.0
     tv_weight: float = 10.0
     content_layers: tuple[str, ...] = ("relu3_3",)
     style_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
@@ -181,11 +207,16 @@ class TrainParams:
     style_layer_weight_exp: float = 0.0
     style_blend_weights: tuple[float, ...] | None = None
     # The painting's long side relative to the crop: larger paints finer brushwork.
-    style_scale: float = 1.5
+    style_scale: float = 2.0
     learning_rate: float = 1e-3
     seed: int | None = None  # None: the engine draws one and records it
-    width: int = 16  # channels of the network's first layer (engine/network.py)
-    blocks: int = 5  # residual blocks
+    # The network's channels in its first layer and its residual blocks (engine/network.py).
+    # Measured with bench/instant.py on two CPU cores (median apply time, 512x384 / 1024x768):
+    # width 16 with 5 blocks 0.28 s / 1.57 s; with 3 blocks 0.29 s / 1.55 s (the full-size 9x9
+    # convolutions dominate); width 32 (Johnson's) with 5 blocks 0.80 s / 3.79 s. Width 16 keeps
+    # Johnson's depth at a third of his time: well under the second an instant painting may take.
+    width: int = 16
+    blocks: int = 5
     sample_every: int = 100  # a sample picture every N steps; 0: only the last
     checkpoint_every: int = 100  # a resumable checkpoint every N steps; 0: only the last
     backbone: Literal["vgg19", "vgg16"] = "vgg19"
@@ -196,67 +227,24 @@ class TrainParams:
     def __post_init__(self) -> None:
         validate_training(self)
 
-    def replace(self, **changes) -> "TrainParams":
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return {
-            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-            for f in dataclasses.fields(self)
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainParams":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v
-                      for k, v in data.items() if k in names})
-
 
 MAX_TRAIN_STEPS = 1_000_000
 
 
 def validate_training(p: TrainParams) -> None:
     """Raise ParamError naming the first training parameter the engine cannot use."""
-    def need(ok: bool, name: str, message: str) -> None:
-        if not ok:
-            raise ParamError(name, message)
-
-    def is_int(v) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    def is_num(v) -> bool:
-        return (isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
-                and abs(v) != float("inf"))
+    need, is_int, is_num = _need, _is_int, _is_num
 
     need(is_int(p.size) and 32 <= p.size <= 1024, "size", "must be an integer from 32 to 1024")
     need(is_int(p.steps) and 1 <= p.steps <= MAX_TRAIN_STEPS, "steps",
          f"must be an integer from 1 to {MAX_TRAIN_STEPS}")
     need(is_int(p.batch) and 1 <= p.batch <= 64, "batch", "must be an integer from 1 to 64")
-    for name in ("content_weight", "style_weight", "tv_weight", "style_layer_weight_exp"):
-        need(is_num(getattr(p, name)) and getattr(p, name) >= 0, name, "must be a number >= 0")
-    need(is_num(p.content_weight_blend) and 0 <= p.content_weight_blend <= 1,
-         "content_weight_blend", "must be between 0 and 1")
-    need(p.backbone in BACKBONES, "backbone", f"must be one of {', '.join(BACKBONES)}")
-    for name in ("content_layers", "style_layers"):
-        layers = getattr(p, name)
-        need(isinstance(layers, tuple) and len(layers) > 0, name, "needs at least one layer")
-        unknown = [layer for layer in layers if layer not in LAYER_NAMES[p.backbone]]
-        need(not unknown, name, f"unknown layer {', '.join(map(str, unknown))} for {p.backbone}")
-    if p.style_blend_weights is not None:
-        w = p.style_blend_weights
-        need(all(is_num(x) and x >= 0 for x in w) and sum(w) > 0, "style_blend_weights",
-             "must be numbers >= 0 with a positive sum")
-    need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale",
-         "must be between 0.1 and 4")
+    _validate_losses(p)
     need(is_num(p.learning_rate) and 0 < p.learning_rate <= 1, "learning_rate",
          "must be > 0 and at most 1")
-    need(p.seed is None or (is_int(p.seed) and 0 <= p.seed < 2**63), "seed",
-         "must be a non-negative integer")
+    _validate_run(p)
     need(is_int(p.width) and 4 <= p.width <= 128, "width", "must be an integer from 4 to 128")
     need(is_int(p.blocks) and 0 <= p.blocks <= 16, "blocks", "must be an integer from 0 to 16")
     for name in ("sample_every", "checkpoint_every"):
         need(is_int(getattr(p, name)) and getattr(p, name) >= 0, name, "must be an integer >= 0")
-    need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
-         "must be a file path, 'random' or unset")
-    need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
-    need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")
+
