@@ -22,7 +22,7 @@ from .layers import LAYER_INDEX, min_side
 from .device import resolve_device
 from .images import load_image, resize_long_side, resize_to, to_image, to_tensor
 from .losses import build_objective, content_weights, style_weights
-from .params import ParamError, StyleParams
+from .params import ParamError, StyleParams, check_styles
 from .step import Step
 
 # L-BFGS curvature pairs kept. Each pair costs 2 copies of the image (2 x 2.4 MB at 512x384), so
@@ -62,12 +62,7 @@ def stylize(
     at the first step.
     """
     styles = list(styles)
-    if not styles:
-        raise ParamError("styles", "needs at least one style image")
-    blend = params.style_blend_weights
-    if blend is not None and len(blend) != len(styles):
-        raise ParamError("style_blend_weights",
-                         f"needs one weight per style image ({len(styles)}), got {len(blend)}")
+    check_styles(styles, params.style_blend_weights)
     if not (isinstance(start_iteration, int) and 0 <= start_iteration < params.iterations):
         raise ParamError("start_iteration", f"must be from 0 to {params.iterations - 1}")
     if init_image is None and start_iteration > 0:

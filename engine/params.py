@@ -125,6 +125,13 @@ def defaults() -> StyleParams:
     return StyleParams()
 
 
+def check_styles(styles, blend) -> None:
+    """At least one style image, and one blend weight per style image when weights are given."""
+    _need(len(styles) > 0, "styles", "needs at least one style image")
+    _need(blend is None or len(blend) == len(styles), "style_blend_weights",
+          f"needs one weight per style image ({len(styles)}), got {len(blend or ())}")
+
+
 def _validate_losses(p) -> None:
     """The loss fields StyleParams and TrainParams share (the same loss modules read them)."""
     need, is_num = _need, _is_num

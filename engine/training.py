@@ -30,7 +30,7 @@ from .images import load_image, resize_long_side, to_image, to_tensor
 from .layers import LAYER_INDEX
 from .losses import build_objective, content_weights, style_weights
 from .network import TransformerNet, network_file
-from .params import ParamError, TrainParams
+from .params import ParamError, TrainParams, check_styles
 
 # Photos are kept in memory with this short side (times the crop size): room for crops of
 # 1x to 2x the crop size, which vary the scale of what the network sees.
@@ -93,12 +93,8 @@ def train(
     from . import ENGINE_VERSION
 
     styles, photos = list(style_images), list(photos)
-    if not styles:
-        raise ParamError("styles", "needs at least one style image")
     blend = params.style_blend_weights
-    if blend is not None and len(blend) != len(styles):
-        raise ParamError("style_blend_weights",
-                         f"needs one weight per style image ({len(styles)}), got {len(blend)}")
+    check_styles(styles, blend)
     if not photos:
         raise ParamError("photos", "needs at least one photo")
     small = [p.size for p in photos if min(p.size) < 32]

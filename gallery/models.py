@@ -1,7 +1,8 @@
-"""The gallery's domain: themes (paintings), users' photos, style jobs and their snapshots.
+"""The gallery's domain: themes (paintings), users' photos, style jobs and their snapshots,
+and the training runs of themes' instant networks.
 
-The Job row is the source of truth for a job's life (status, attempts, heartbeat, progress, cancel
-flag): brokers can lose or repeat tasks, the table cannot.
+A job's or a training run's row is the source of truth for its life (status, attempts, heartbeat,
+progress, cancel flag): brokers can lose or repeat tasks, the table cannot.
 """
 import uuid
 
@@ -98,8 +99,13 @@ class Photo(models.Model):
         return self.original_name or f"Photo {self.pk}"
 
 
-class Job(models.Model):
-    """One style transfer of a photo: every resolved parameter, its progress and its result."""
+class WorkerRun(models.Model):
+    """The life of work done by a worker: a job, or a training run.
+
+    The row is the source of truth (status, attempts, heartbeat, progress, cancel flag): brokers
+    can lose or repeat tasks, the table cannot. Each kind counts its own progress (iteration,
+    step) up to `total`.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -109,6 +115,39 @@ class Job(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="times a worker claimed it")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last progress save")
+
+    total = models.PositiveIntegerField(default=0)
+    losses = models.JSONField(default=dict, blank=True)  # latest {content, style, tv, total}
+    # [[iteration or step, total_loss], ...] sampled at each progress save, for the loss curve.
+    loss_history = models.JSONField(default=list, blank=True)
+    elapsed = models.FloatField(default=0.0)
+    remaining = models.FloatField(null=True, blank=True)
+
+    error = models.TextField(blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class Job(WorkerRun):
+    """One style transfer of a photo: every resolved parameter, its progress and its result."""
 
     class Mode(models.TextChoices):
         INSTANT = "instant", "Instant"
@@ -123,34 +162,13 @@ class Job(models.Model):
     themes = models.ManyToManyField(Theme, through="JobTheme", related_name="jobs")
     # engine.StyleParams.to_dict(), seed included: re-running with it gives the same image.
     params = models.JSONField(default=dict)
-
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    cancel_requested = models.BooleanField(default=False)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="times a worker claimed it")
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last progress save")
-
     iteration = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    losses = models.JSONField(default=dict, blank=True)  # latest {content, style, tv, total}
-    # [[iteration, total_loss], ...] sampled at each progress save, for the loss curve.
-    loss_history = models.JSONField(default=list, blank=True)
-    elapsed = models.FloatField(default=0.0)
-    remaining = models.FloatField(null=True, blank=True)
 
     result = models.ImageField(upload_to=job_result_path, blank=True)
     # A full painting's instant preview (its themes' networks), shown while it waits and runs.
     preview = models.ImageField(upload_to=job_preview_path, blank=True)
-    error = models.TextField(blank=True)
-    device = models.CharField(max_length=64, blank=True)
-    engine_version = models.CharField(max_length=32, blank=True)
 
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(WorkerRun.Meta):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
             models.Index(fields=["owner", "status"], name="job_owner_status"),
@@ -159,10 +177,6 @@ class Job(models.Model):
 
     def __str__(self):
         return f"Job {self.pk} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
 
     @property
     def progress_percent(self) -> int:
@@ -202,53 +216,22 @@ class Snapshot(models.Model):
         return f"Snapshot {self.iteration} of job {self.job_id}"
 
 
-class TrainingRun(models.Model):
-    """Training a theme's instant network on the worker: a job's life, for staff.
-
-    Like a Job, the row is the source of truth (status, attempts, heartbeat, cancel flag); its
-    checkpoint file (weights and Adam's state) lets a run whose worker died resume where it was.
-    """
-
-    Status = Job.Status
-    FINISHED = Job.FINISHED
+class TrainingRun(WorkerRun):
+    """Training a theme's instant network on the worker: a job's life, for staff. Its checkpoint
+    file (weights and Adam's state) lets a run whose worker died resume where it was."""
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="training_runs")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")
     params = models.JSONField(default=dict)  # engine.params.TrainParams.to_dict(), seed included
-
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED,
-                              db_index=True)
-    cancel_requested = models.BooleanField(default=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-
     step = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    losses = models.JSONField(default=dict, blank=True)
-    loss_history = models.JSONField(default=list, blank=True)  # [[step, total loss], ...]
-    elapsed = models.FloatField(default=0.0)
-    remaining = models.FloatField(null=True, blank=True)
-
     checkpoint = models.FileField(upload_to=training_file_path, blank=True)
-    error = models.TextField(blank=True)
-    device = models.CharField(max_length=64, blank=True)
-    engine_version = models.CharField(max_length=32, blank=True)
 
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(WorkerRun.Meta):
+        pass
 
     def __str__(self):
         return f"Training {self.pk} of {self.theme.slug} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
 
     @property
     def progress_percent(self) -> int:

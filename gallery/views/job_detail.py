@@ -33,29 +33,38 @@ def progress(job: Job) -> dict:
     ]
     has_result = job.status == Job.Status.SUCCEEDED and bool(job.result)
     result_url = reverse("gallery:job-result", args=[job.pk]) if has_result else None
-    return {
-        "id": job.pk,
+    return run_progress(job, done=job.iteration, percent=job.progress_percent,
+                        snapshots=snapshots, result=result_url) | {
         "mode": job.mode,
         # A full painting's instant preview, shown until its first snapshot.
         "instant_preview": reverse("gallery:job-preview", args=[job.pk]) if job.preview else None,
-        "status": job.status,
-        "status_display": job.get_status_display(),
-        "finished": job.is_finished,
-        "cancel_requested": job.cancel_requested,
-        "iteration": job.iteration,
-        "total": job.total,
-        "percent": 100 if job.status == Job.Status.SUCCEEDED else job.progress_percent,
-        "losses": job.losses or {},
-        "loss_history": job.loss_history or [],
-        "elapsed": round(job.elapsed, 2),
-        "remaining": None if job.remaining is None else round(job.remaining, 2),
-        "attempts": job.attempts,
-        "snapshots": snapshots,
-        "result": result_url,
         "download": f"{result_url}?download=1" if result_url else None,
-        "error": job.error,
-        "device": job.device,
-        "engine_version": job.engine_version,
+    }
+
+
+def run_progress(run, *, done: int, percent: int, snapshots: list, result: str | None) -> dict:
+    """The JSON static/js/job.js reads, for a job or a training run (a WorkerRun): `done` is
+    its iterations or steps, `snapshots` its strip ({iteration, url, loss})."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_display": run.get_status_display(),
+        "finished": run.is_finished,
+        "cancel_requested": run.cancel_requested,
+        "iteration": done,
+        "total": run.total,
+        "percent": 100 if run.status == run.Status.SUCCEEDED else percent,
+        "losses": run.losses or {},
+        "loss_history": run.loss_history or [],
+        "elapsed": round(run.elapsed, 2),
+        "remaining": None if run.remaining is None else round(run.remaining, 2),
+        "attempts": run.attempts,
+        "snapshots": snapshots,
+        "result": result,
+        "download": None,
+        "error": run.error,
+        "device": run.device,
+        "engine_version": run.engine_version,
     }
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors, services
 from ..models import TrainingRun
-from .job_detail import POLL_MS, _wants_json
+from .job_detail import POLL_MS, _wants_json, run_progress
 
 
 def progress(run: TrainingRun) -> dict:
@@ -24,28 +24,8 @@ def progress(run: TrainingRun) -> dict:
     ]
     done = run.status == TrainingRun.Status.SUCCEEDED and bool(run.theme.instant_sample)
     result = reverse("gallery:theme-instant-sample", args=[run.theme.slug]) if done else None
-    return {
-        "id": run.pk,
-        "mode": "training",
-        "status": run.status,
-        "status_display": run.get_status_display(),
-        "finished": run.is_finished,
-        "cancel_requested": run.cancel_requested,
-        "iteration": run.step,
-        "total": run.total,
-        "percent": 100 if run.status == TrainingRun.Status.SUCCEEDED else run.progress_percent,
-        "losses": run.losses or {},
-        "loss_history": run.loss_history or [],
-        "elapsed": round(run.elapsed, 2),
-        "remaining": None if run.remaining is None else round(run.remaining, 2),
-        "attempts": run.attempts,
-        "snapshots": samples,
-        "result": result,
-        "download": None,
-        "error": run.error,
-        "device": run.device,
-        "engine_version": run.engine_version,
-    }
+    return run_progress(run, done=run.step, percent=run.progress_percent, snapshots=samples,
+                        result=result) | {"mode": "training"}
 
 
 @staff_member_required
