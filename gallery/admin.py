@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from . import services
 from .models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun
@@ -95,17 +95,20 @@ class ThemeAdmin(admin.ModelAdmin):
     @admin.display(description="Instant result")
     def instant_preview(self, theme):
         if not theme.instant_sample:
-            return "No instant network yet: use the action “Train instant networks” on the list."
+            return "No instant network yet."
         return _preview(reverse("gallery:theme-instant-sample", args=[theme.slug]), size=240)
 
-    @admin.display(description="Training runs")
+    @admin.display(description="Training")
     def training(self, theme):
+        if not theme.pk:
+            return "—"
         runs = theme.training_runs.order_by("-created_at")[:5]
-        return format_html("<br>".join(
-            format_html('<a href="{}">Training {} ({}, step {}/{})</a>',
-                        reverse("gallery:training-detail", args=[r.pk]), r.pk,
-                        r.get_status_display(), r.step, r.total)
-            for r in runs)) if runs else "—"
+        links = [format_html('<a href="{}">Train a new instant network…</a>',
+                             reverse("gallery:training-new", args=[theme.slug]))]
+        links += [format_html('<a href="{}">Training {} ({}, step {}/{})</a>',
+                              reverse("gallery:training-detail", args=[r.pk]), r.pk,
+                              r.get_status_display(), r.step, r.total) for r in runs]
+        return format_html_join(format_html("<br>"), "{}", ((link,) for link in links))
 
     @admin.action(description="Train instant networks (default steps and size)")
     def train_instant_networks(self, request, queryset):

@@ -221,3 +221,34 @@ class JobForm(forms.Form):
             if value != defaults.get(name):
                 out[name] = value
         return out
+
+
+# The training options staff choose on the site; the rest keep TrainParams' defaults.
+TRAINING_FIELDS = ("steps", "size", "batch", "style_weight", "style_scale", "seed")
+TRAINING_LABELS = {
+    "steps": ("Steps", "Adam steps; 1200 take 12 to 25 minutes on two CPU cores."),
+    "size": ("Crop size (px)", "Side of the photo crops the network learns on."),
+    "batch": ("Batch", "Photo crops per step."),
+    "style_weight": ("Style weight", "Higher paints more of the painting over the photo."),
+    "style_scale": ("Style scale", "The painting's size relative to a crop: larger, finer strokes."),
+    "seed": ("Seed", "Empty: a random one (it is saved with the run)."),
+}
+
+
+class TrainingForm(forms.Form):
+    """Start training a theme's instant network: fields generated from TrainParams."""
+
+    def __init__(self, *args, **kwargs):
+        from engine.params import TrainParams
+
+        super().__init__(*args, **kwargs)
+        hints = typing.get_type_hints(TrainParams)
+        defaults = TrainParams()
+        for name in TRAINING_FIELDS:
+            label, help_text = TRAINING_LABELS[name]
+            field = _param_field(name, hints[name], getattr(defaults, name))
+            field.label, field.help_text = label, help_text
+            self.fields[name] = field
+
+    def params(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}

@@ -37,6 +37,7 @@ urlpatterns += [
 
 # training runs of instant networks (staff)
 urlpatterns += [
+    path("themes/<slug:slug>/train/", training.training_new, name="training-new"),
     path("training/<int:pk>/", training.training_detail, name="training-detail"),
     path("training/<int:pk>/progress/", training.training_progress, name="training-progress"),
     path("training/<int:pk>/cancel/", training.training_cancel, name="training-cancel"),

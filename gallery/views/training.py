@@ -1,18 +1,22 @@
-"""The live page of a training run (staff): the job page's panels, fed by the same script.
+"""Training a theme's instant network (staff): the form that starts it, and its live page with
+the job page's panels, fed by the same script.
 
 `progress` gives the job page's JSON shape (static/js/job.js reads it): steps are its
 iterations, samples its snapshots, the theme's new instant sample its result.
 """
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import selectors, services
-from ..models import TrainingRun
+from ..forms import TrainingForm
+from ..models import Theme, TrainingRun
 from .job_detail import POLL_MS, _wants_json, run_progress
 
 
@@ -26,6 +30,34 @@ def progress(run: TrainingRun) -> dict:
     result = reverse("gallery:theme-instant-sample", args=[run.theme.slug]) if done else None
     return run_progress(run, done=run.step, percent=run.progress_percent, snapshots=samples,
                         result=result) | {"mode": "training"}
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def training_new(request, slug):
+    """Staff choose the steps, size... and start the training of a theme's network."""
+    theme = get_object_or_404(Theme, slug=slug)
+    form = TrainingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.training_start(theme=theme, requested_by=request.user,
+                                          params=form.params())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("gallery:training-detail", pk=run.pk)
+    context = {"theme": theme, "form": form,
+               "photos_folder": settings.STYLE_TRAINING_PHOTOS}
+    return render(request, "gallery/training_form.html", context,
+                  status=400 if request.method == "POST" else 200)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 @staff_member_required

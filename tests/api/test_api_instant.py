@@ -114,3 +114,24 @@ def test_an_instant_painting_can_be_painted_again_in_full(client, alice, bob, ph
     full = Job.objects.exclude(pk=job.pk).get()
     assert r.status_code == 302 and r.url == f"/jobs/{full.pk}/"
     assert full.mode == Job.Mode.FULL and full.params == job.params and full.owner == alice
+
+
+def test_staff_choose_steps_and_size_on_the_training_form(client, alice, staff, starry,
+                                                         photos_folder, admin_client):
+    url = f"/themes/{starry.slug}/train/"
+    client.force_login(alice)
+    assert client.get(url).status_code == 302  # staff only
+    client.force_login(staff)
+    page = client.get(url)
+    assert page.status_code == 200 and b'name="steps"' in page.content
+    bad = client.post(url, {"steps": "0", "size": "128", "batch": "2", "style_weight": "3",
+                            "style_scale": "2"})
+    assert bad.status_code == 400 and b"must be an integer from 1" in bad.content
+    assert not TrainingRun.objects.exists()
+    r = client.post(url, {"steps": "40", "size": "64", "batch": "1", "style_weight": "3",
+                          "style_scale": "2"})
+    run = TrainingRun.objects.get()
+    assert r.status_code == 302 and r.url == f"/training/{run.pk}/"
+    assert (run.total, run.params["size"], run.requested_by) == (40, 64, staff)
+    admin_page = admin_client.get(f"/admin/gallery/theme/{starry.pk}/change/").content.decode()
+    assert url in admin_page and f"/training/{run.pk}/" in admin_page
