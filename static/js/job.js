@@ -215,8 +215,10 @@
       show(one("compare-box"), true);
       show(one("preview-box"), false);
       var download = one("download");
-      download.href = data.download;
-      show(download, true);
+      if (download && data.download) {
+        download.href = data.download;
+        show(download, true);
+      }
     }
     if (data.status === "queued" && !data.instant_preview) setText("preview-caption", "Waiting for a worker…");
     if (!(data.snapshots || []).length && (data.status === "failed" || data.status === "cancelled")) {
@@ -267,8 +269,8 @@
 
   // --- before/after: the range input moves the split --------------------------------------------
   var compare = root.querySelector("[data-compare]");
-  if (compare) {
-    var range = compare.querySelector("input[type=range]");
+  var range = compare && compare.querySelector("input[type=range]");
+  if (range) {  // a training page shows the sample alone
     range.addEventListener("input", function () { compare.style.setProperty("--split", range.value + "%"); });
   }
 
