@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from engine.params import INIT_KINDS
 
-from .models import Job, JobTheme, Photo, Theme, TrainingRun
+from .models import Job, JobTheme, Photo, Theme, TrainingRun, TrainingSample
 
 log = logging.getLogger(__name__)
 
@@ -192,8 +192,11 @@ def theme_set_image(*, theme: Theme, upload) -> Theme:
 
 def theme_delete(*, theme: Theme) -> None:
     """Delete a theme and its paintings. Raises ProtectedError while a job uses it."""
+    runs = TrainingRun.objects.filter(theme=theme)
+    training_files = [*runs.values_list("checkpoint", flat=True),
+                      *TrainingSample.objects.filter(run__in=runs).values_list("image", flat=True)]
     _delete_with_files(theme, [theme.image.name, theme.thumbnail.name, theme.network.name,
-                               theme.instant_sample.name])
+                               theme.instant_sample.name, *training_files])
 
 
 def theme_set_network(*, theme: Theme, network: bytes) -> Theme:
@@ -429,4 +432,5 @@ def job_delete(*, job: Job) -> None:
     """Delete a job with its result and snapshot files; a running job is asked to stop first."""
     if job.status == Job.Status.RUNNING:
         job_cancel(job=job)
-    _delete_with_files(job, [job.result.name] + list(job.snapshots.values_list("image", flat=True)))
+    _delete_with_files(job, [job.result.name, job.preview.name]
+                       + list(job.snapshots.values_list("image", flat=True)))

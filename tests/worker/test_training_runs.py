@@ -129,3 +129,16 @@ def test_a_folder_without_photos_fails_the_run_in_words(starry, photos_folder, w
     assert run_training(run.pk) == "failed"
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED and "has no photo we can read" in run.error
+
+
+def test_deleting_the_theme_leaves_no_training_file_behind(
+        starry, photos_folder, worker_settings, settings, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    run = services.training_start(theme=starry, params={**TINY, "steps": 3})
+    assert run_training(run.pk) == "succeeded"
+    media = Path(settings.MEDIA_ROOT)
+    assert any(media.rglob("*.pt")) and any(media.rglob("*sample-*.png"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.theme_delete(theme=starry)
+    assert not [p for p in media.rglob("*") if p.is_file()]
