@@ -192,6 +192,7 @@ def theme_set_image(*, theme: Theme, upload) -> Theme:
 
 def theme_delete(*, theme: Theme) -> None:
     """Delete a theme and its paintings. Raises ProtectedError while a job uses it."""
+    theme.refresh_from_db()  # a network the worker gave it since this object was read
     runs = TrainingRun.objects.filter(theme=theme)
     training_files = [*runs.values_list("checkpoint", flat=True),
                       *TrainingSample.objects.filter(run__in=runs).values_list("image", flat=True)]
