@@ -91,7 +91,8 @@ def _settle(job, now) -> str | None:
 
 
 def requeue_lost_tasks() -> int:
-    """Enqueue again the queued jobs that waited a stale while: their task may be lost.
+    """Enqueue again the queued jobs and training runs that waited a stale while: their task
+    may be lost.
 
     Run once per worker start only. A worker that dies takes with it the tasks its cluster had
     fetched (the ORM broker gives them out again only after `retry` seconds, Redis never). A
@@ -100,13 +101,16 @@ def requeue_lost_tasks() -> int:
     now = timezone.now()
     cutoff = now - timedelta(seconds=conf.stale_seconds())
     count = 0
-    for pk in Job.objects.filter(status=Job.Status.QUEUED, updated_at__lt=cutoff).values_list("pk", flat=True):
-        # Touching updated_at first: several workers starting together enqueue it once.
-        if Job.objects.filter(pk=pk, status=Job.Status.QUEUED, updated_at__lt=cutoff).update(updated_at=now):
-            _enqueue_on_commit(pk)
-            count += 1
+    for model, (_, _, task) in _KINDS.items():
+        queued = model.objects.filter(status=model.Status.QUEUED, updated_at__lt=cutoff)
+        for pk in queued.values_list("pk", flat=True):
+            # Touching updated_at first: several workers starting together enqueue it once.
+            if queued.filter(pk=pk).update(updated_at=now):
+                _enqueue_on_commit(pk, task)
+                count += 1
     if count:
-        log.warning("reaper: %s queued job(s) enqueued again at worker start", count)
+        log.warning("reaper: %s queued job(s) or training(s) enqueued again at worker start",
+                    count)
     return count
 
 

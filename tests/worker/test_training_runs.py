@@ -142,3 +142,14 @@ def test_deleting_the_theme_leaves_no_training_file_behind(
     with django_capture_on_commit_callbacks(execute=True):
         services.theme_delete(theme=starry)
     assert not [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_a_queued_run_whose_task_was_lost_is_enqueued_again_at_worker_start(
+        starry, photos_folder, monkeypatch, settings, django_capture_on_commit_callbacks):
+    run = services.training_start(theme=starry, params=TINY)
+    TrainingRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    sent = []
+    monkeypatch.setattr("gallery.tasks.enqueue_training", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reaper.requeue_lost_tasks() == 1
+    assert sent == [run.pk]
