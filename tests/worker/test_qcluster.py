@@ -239,3 +239,37 @@ def test_an_instant_job_does_not_wait_behind_a_long_painting(qcluster, make_job,
              what="the preview")
     services.job_cancel(job=long_job)
     wait_for(lambda: finished(long_job), timeout=30, cluster=full, what="the cancel")
+
+
+def test_a_training_whose_worker_was_killed_resumes_from_its_checkpoint(
+        qcluster, starry, settings, tmp_path, tubingen, chicago):
+    from engine.images import load_image
+
+    folder = tmp_path / "training-photos"
+    folder.mkdir()
+    for path in (tubingen, chicago):
+        load_image(path, max_side=80).save(folder / f"{path.stem}.png")
+    settings.STYLE_TRAINING_PHOTOS = folder
+    stale = 2
+    first = qcluster(stale=stale, STYLE_TRAINING_PHOTOS=str(folder))
+    run = services.training_start(theme=starry, params={
+        "size": 32, "steps": 40, "batch": 1, "width": 8, "blocks": 1, "sample_every": 10,
+        "checkpoint_every": 5})
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).step >= 12, timeout=120, cluster=first,
+             what="a checkpoint")
+    kill(first)  # kill -9 in the middle of the training
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.RUNNING and run.step < 40 and run.checkpoint
+    time.sleep(max(0.0, stale + 0.5 - (timezone.now() - run.heartbeat_at).total_seconds()))
+
+    second = qcluster(stale=stale, STYLE_TRAINING_PHOTOS=str(folder))
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).is_finished, timeout=120,
+             cluster=second, what="the resumed training")
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert (run.step, run.attempts) == (40, 2)
+    steps = [s for s, _ in run.loss_history]
+    assert steps == sorted(set(steps)) and steps[-1] == 40
+    assert "resuming from step" in second.log.read_text(errors="replace")
+    starry.refresh_from_db()
+    assert starry.is_instant
