@@ -29,6 +29,8 @@ def worker_thread(worker_settings, monkeypatch):
             if Job.objects.get(pk=job_id).mode == Job.Mode.INSTANT:
                 tasks.run_instant_job(job_id)
             else:
+                tasks.make_preview(job_id)  # the instant lane's part, as enqueue_job asks
+                time.sleep(2.0)  # the page is seen with its preview
                 tasks.run_job(job_id)
         finally:
             connection.close()
@@ -71,6 +73,8 @@ def _state(page) -> dict:
         snapshots: document.querySelectorAll('.snapshot-strip li').length,
         curve: document.querySelectorAll('.loss-chart polyline').length,
         marker: window.__sameDocument === true,
+        tag: (t => t && !t.hidden ? t.textContent : '')(document.querySelector('[data-bind=preview-tag]')),
+        previewSrc: (document.querySelector('img[data-bind=preview]') || {}).src || '',
     })""")
 
 
@@ -97,6 +101,9 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     while time.monotonic() < deadline:
         state = _state(page)
         seen.append(state)
+        if state["tag"].strip() == "Instant preview" and not any(
+                s["tag"].strip() == "Instant preview" for s in seen[:-1]):
+            screenshot("job-0-instant-preview")
         if not shot and state["status"] == "running" and state["snapshots"] >= 3:
             screenshot("job-1-running")
             shot = True
@@ -114,6 +121,8 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     assert len([c for c in counts if c > 0]) >= 2, counts  # the strip grew while running
     assert any("left" in s["remaining"] for s in running)  # the remaining time was shown
     assert all(s["marker"] for s in seen)  # never reloaded
+    # The theme has an instant network: its preview showed before the first snapshot.
+    assert any(s["tag"].strip() == "Instant preview" for s in seen if not s["snapshots"])
 
     # Done: before/after, the full strip, the curve, a download link.
     page.locator("[data-bind=compare-box]").wait_for(state="visible")
