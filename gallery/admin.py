@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from . import services
 from .models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun
@@ -108,7 +109,7 @@ class ThemeAdmin(admin.ModelAdmin):
         links += [format_html('<a href="{}">Training {} ({}, step {}/{})</a>',
                               reverse("gallery:training-detail", args=[r.pk]), r.pk,
                               r.get_status_display(), r.step, r.total) for r in runs]
-        return format_html_join(format_html("<br>"), "{}", ((link,) for link in links))
+        return format_html_join(mark_safe("<br>"), "{}", ((link,) for link in links))
 
     @admin.action(description="Train instant networks (default steps and size)")
     def train_instant_networks(self, request, queryset):
