@@ -26,3 +26,4 @@ bench: install
 	$(PY) bench/engine_speed.py
 	$(PY) bench/engine_quality.py
 	$(PY) bench/worker_overhead.py
+	$(PY) bench/instant.py
