@@ -27,6 +27,24 @@ def test_install_themes_installs_the_five_public_domain_paintings(settings):
         assert theme.thumbnail.storage.exists(theme.thumbnail.name)
 
 
+def test_install_themes_makes_every_shipped_theme_instant(settings):
+    call_command("install_themes", stdout=open("/dev/null", "w"))
+    for theme in Theme.objects.all():
+        assert theme.is_instant, theme.slug
+        assert theme.network_record["styles"] == [theme.slug]
+        assert theme.network_record["trained_steps"] == theme.network_record["steps"]
+        assert theme.network_record["training_set"]["name"] == "debian-wallpaper-photos"
+        assert theme.instant_sample.storage.exists(theme.instant_sample.name)
+    # A network trained on the site is kept: installing again changes nothing.
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    retrained = default_storage.save("themes/wave/retrained.pt", ContentFile(b"weights"))
+    Theme.objects.filter(slug="wave").update(network=retrained)
+    call_command("install_themes", stdout=open("/dev/null", "w"))
+    assert Theme.objects.get(slug="wave").network.name == retrained
+
+
 def test_install_themes_is_idempotent_and_keeps_admin_edits(settings):
     call_command("install_themes", stdout=open("/dev/null", "w"))
     Theme.objects.filter(slug="wave").update(title="Edited", is_active=False)
