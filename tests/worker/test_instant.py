@@ -5,9 +5,7 @@ from PIL import Image
 
 from gallery import services
 from gallery.models import Job
-from gallery.tasks import enqueue_job
 from gallery.worker.instant import make_preview, run_instant_job
-from helpers import shrunk_upload
 
 
 @pytest.fixture
