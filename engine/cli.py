@@ -155,7 +155,9 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     except EngineError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
-        print("\ninterrupted; nothing written", file=sys.stderr)
+        said = ("the same command resumes from its last checkpoint" if args["command"] == "train"
+                else "nothing written")
+        print(f"\ninterrupted; {said}", file=sys.stderr)
         return 130
 
 

@@ -76,6 +76,7 @@ def test_a_killed_training_resumes_from_its_checkpoint(folder, vgg16_weights, ca
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 130, done.stderr
+    assert "the same command resumes from its last checkpoint" in done.stderr
     assert written(folder) == ["net.pt.ckpt"]
     capsys.readouterr()
     assert main(argv) == 0
