@@ -95,23 +95,28 @@ def save_image(img: Image.Image, path: str | os.PathLike, *, quality: int = 95) 
     clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
     options = {"quality": quality, "optimize": True} if fmt == "JPEG" else {}
 
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        # O_EXCL: never clobber someone else's file; mode 0o666 so the umask applies as it would
-        # to a plain open() (tempfile's 0o600 would hide results from the web server).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        return write_atomically(path, lambda f: clean.save(f, format=fmt, **options))
     except OSError as exc:
         raise ImageError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+
+
+def write_atomically(path: Path, write) -> Path:
+    """Call `write(binary file)` on a temporary file in `path`'s folder, flush it to disk and
+    rename it over `path`: readers see the old file or the complete new one, and a failure
+    (an OSError, re-raised) leaves nothing behind."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # O_EXCL: never clobber someone else's file; mode 0o666 so the umask applies as it would
+    # to a plain open() (tempfile's 0o600 would hide results from the web server).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            clean.save(f, format=fmt, **options)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ImageError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
         raise
     return path
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from torch import nn
 
 from . import color
 from .errors import EngineError
-from .images import resize_long_side, to_image, to_tensor
+from .images import resize_long_side, to_image, to_tensor, write_atomically
 from .params import TrainParams
 
 FORMAT = "style-gallery-network"
@@ -130,16 +129,10 @@ def save_network(data: dict, path: str | os.PathLike) -> Path:
     """Write a network or checkpoint dict to `path` through a temporary file renamed into place:
     a killed process never leaves a half-written file."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        torch.save(data, tmp)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise NetworkError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
-    return path
+        return write_atomically(path, lambda f: torch.save(data, f))
+    except OSError as exc:
+        raise NetworkError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def read_network_file(source: str | os.PathLike | bytes) -> dict:

@@ -141,9 +141,16 @@ class WorkerRun(models.Model):
         abstract = True
         ordering = ["-created_at", "-id"]
 
+    # The field that counts this kind's progress towards `total`.
+    COUNTER = ""
+
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * getattr(self, self.COUNTER) / self.total) if self.total else 0
 
 
 class Job(WorkerRun):
@@ -175,12 +182,10 @@ class Job(WorkerRun):
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
         ]
 
+    COUNTER = "iteration"
+
     def __str__(self):
         return f"Job {self.pk} ({self.status})"
-
-    @property
-    def progress_percent(self) -> int:
-        return int(100 * self.iteration / self.total) if self.total else 0
 
 
 class JobTheme(models.Model):
@@ -227,15 +232,13 @@ class TrainingRun(WorkerRun):
     step = models.PositiveIntegerField(default=0)
     checkpoint = models.FileField(upload_to=training_file_path, blank=True)
 
+    COUNTER = "step"
+
     class Meta(WorkerRun.Meta):
         pass
 
     def __str__(self):
         return f"Training {self.pk} of {self.theme.slug} ({self.status})"
-
-    @property
-    def progress_percent(self) -> int:
-        return int(100 * self.step / self.total) if self.total else 0
 
 
 class TrainingSample(models.Model):

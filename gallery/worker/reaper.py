@@ -29,11 +29,8 @@ SCHEDULE_FUNC = "gallery.worker.reaper.reap"
 
 
 # What the reaper settles: jobs and training runs share their life (runner.py, training.py).
-# model -> (what it is called, its progress counter, its task's name in gallery.tasks)
-_KINDS = {
-    Job: ("job", "iteration", "enqueue_job"),
-    TrainingRun: ("training run", "step", "enqueue_training"),
-}
+# model -> (what it is called, its task's name in gallery.tasks)
+_KINDS = {Job: ("job", "enqueue_job"), TrainingRun: ("training run", "enqueue_training")}
 
 
 def reap() -> dict:
@@ -41,9 +38,9 @@ def reap() -> dict:
     now = timezone.now()
     cutoff = now - timedelta(seconds=conf.stale_seconds())
     counts = {"requeued": 0, "failed": 0, "cancelled": 0}
-    for model, (_, counter, _) in _KINDS.items():
+    for model in _KINDS:
         stale = model.objects.filter(status=model.Status.RUNNING, heartbeat_at__lt=cutoff).only(
-            "pk", "attempts", "heartbeat_at", "cancel_requested", counter
+            "pk", "attempts", "heartbeat_at", "cancel_requested", model.COUNTER
         )
         for row in stale:
             outcome = _settle(row, now)
@@ -60,7 +57,8 @@ def reap() -> dict:
 def _settle(job, now) -> str | None:
     """Requeue, fail or cancel one stale job or training run (`job`)."""
     model = type(job)
-    kind, counter, task = _KINDS[model]
+    kind, task = _KINDS[model]
+    counter = model.COUNTER
     # Matches only if nobody (a live worker, another reaper) touched the row since we read it.
     same = model.objects.filter(pk=job.pk, status=model.Status.RUNNING,
                                 heartbeat_at=job.heartbeat_at)
@@ -101,7 +99,7 @@ def requeue_lost_tasks() -> int:
     now = timezone.now()
     cutoff = now - timedelta(seconds=conf.stale_seconds())
     count = 0
-    for model, (_, _, task) in _KINDS.items():
+    for model, (_, task) in _KINDS.items():
         queued = model.objects.filter(status=model.Status.QUEUED, updated_at__lt=cutoff)
         for pk in queued.values_list("pk", flat=True):
             # Touching updated_at first: several workers starting together enqueue it once.
