@@ -24,7 +24,8 @@ import torch  # noqa: E402
 
 from engine import StyleParams, load_backbone, stylize  # noqa: E402
 from engine.images import load_image, save_image, to_tensor  # noqa: E402
-from engine.loop import _deepest, _objective, plan  # noqa: E402
+from engine.loop import _deepest, _objective  # noqa: E402
+from engine.schedule import plan  # noqa: E402
 
 
 def run(content, style, params, budget: float | None):

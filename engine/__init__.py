@@ -12,7 +12,7 @@ from .layers import LAYER_NAMES
 from .params import ParamError, StyleParams, TrainParams
 from .step import Step
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 __all__ = [
     "ENGINE_VERSION", "EngineError", "ImageError", "LAYER_NAMES", "ParamError", "Step",

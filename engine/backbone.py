@@ -1,7 +1,9 @@
 """The VGG feature extractor: truncated, frozen, self-normalizing, features by layer name.
 
-Built from torchvision's configuration table (`torchvision.models.vgg.cfgs`), never at import
-time; the layer names live torch-free in layers.py. Weights are loaded lazily and once per
+Built from the configuration table in layers.py (torchvision's `cfgs`, checked against it in
+the tests), the layers made as torchvision's `make_layers` makes them, so its state dicts load.
+torchvision itself is imported only to download its weights: importing it costs 160 MB of
+resident memory that a worker with a local weights file never needs. Weights are loaded lazily and once per
 process: the worker runs many jobs in one process.
 """
 from __future__ import annotations
@@ -12,10 +14,9 @@ from urllib.parse import urlparse
 
 import torch
 from torch import nn
-from torchvision.models import vgg as tv_vgg
 
 from .errors import WeightsError
-from .layers import LAYER_INDEX, LAYER_NAMES, TORCHVISION_CONFIG, min_side  # noqa: F401
+from .layers import CONFIGS, LAYER_INDEX, LAYER_NAMES, TORCHVISION_CONFIG, min_side  # noqa: F401
 
 # ImageNet statistics; every torchvision VGG (and ../shared's VGG16 file) expects this input.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -97,12 +98,12 @@ def _cut(backbone: str, weights: str | None, pooling: str, device: str,
 @functools.lru_cache(maxsize=4)
 def _features(backbone: str, weights: str | None, device: str) -> nn.Sequential:
     """The whole `features` stack with its weights, frozen, on `device`; loaded once."""
-    config = tv_vgg.cfgs[TORCHVISION_CONFIG[backbone]]
+    config = CONFIGS[backbone]
     if weights == "random":
         # Fixed seed, without touching the caller's RNG: random weights are repeatable too.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            features = tv_vgg.make_layers(config)
+            features = _make_layers(config)
             for m in features.modules():
                 if isinstance(m, nn.Conv2d):  # torchvision's VGG init
                     nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -112,7 +113,7 @@ def _features(backbone: str, weights: str | None, device: str) -> nn.Sequential:
         # Built on the meta device and given the loaded tensors: no throwaway random init.
         # Not vgg19(): its classifier alone would cost 400 MB of RAM for nothing.
         with torch.device("meta"):
-            features = tv_vgg.make_layers(config)
+            features = _make_layers(config)
         try:
             features.load_state_dict(state, assign=True)
         except RuntimeError as error:
@@ -124,6 +125,19 @@ def _features(backbone: str, weights: str | None, device: str) -> nn.Sequential:
         layout = torch.channels_last if p.dim() == 4 else torch.contiguous_format
         p.data = p.data.to(device).clone(memory_format=layout)
     return features
+
+
+def _make_layers(config) -> nn.Sequential:
+    """VGG's `features` stack as torchvision's `make_layers(cfg)` builds it (same indices, so
+    the same state dict keys): 3x3 convolutions with their ReLUs, "M" a 2x2 max pooling."""
+    layers, channels = [], 3
+    for entry in config:
+        if entry == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        else:
+            layers += [nn.Conv2d(channels, entry, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+            channels = entry
+    return nn.Sequential(*layers)
 
 
 def _state_dict(backbone: str, weights: str | None) -> dict[str, torch.Tensor]:
@@ -150,6 +164,8 @@ def _state_dict(backbone: str, weights: str | None) -> dict[str, torch.Tensor]:
 
 def _torchvision_file(backbone: str) -> Path:
     """torchvision's cached ImageNet weights file, downloaded on first use."""
+    from torchvision.models import vgg as tv_vgg
+
     enum = {"vgg16": tv_vgg.VGG16_Weights, "vgg19": tv_vgg.VGG19_Weights}[backbone]
     url = enum.IMAGENET1K_V1.url
     name = Path(urlparse(url).path).name
@@ -172,9 +188,9 @@ def _torchvision_file(backbone: str) -> Path:
 def _mismatch(backbone: str, weights: str | None, state: dict, error: RuntimeError) -> str:
     """A readable reason why `state` does not fit `backbone`, naming the backbone it does fit."""
     shapes = {k: tuple(v.shape) for k, v in state.items()}
-    for other, letter in TORCHVISION_CONFIG.items():
+    for other, config in CONFIGS.items():
         with torch.device("meta"):
-            layers = tv_vgg.make_layers(tv_vgg.cfgs[letter])
+            layers = _make_layers(config)
         expected = {k: tuple(v.shape) for k, v in layers.state_dict().items()}
         if other != backbone and shapes == expected:
             return (f"weights file {weights} holds {other} weights, not {backbone}: "

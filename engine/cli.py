@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import EngineError
 from .images import SAVE_FORMATS, load_image, save_image
 from .params import BACKBONES, DEVICES, OPTIMIZERS, POOLINGS, ParamError, StyleParams, TrainParams
+from .step import STOPPED_CONVERGED
 
 USAGE_ERROR = 2
 # Environment variables that stand in for an option the user did not give (DESIGN.md).
@@ -44,7 +45,14 @@ def _names(text: str) -> tuple[str, ...]:
 # option -> (StyleParams field, argparse keywords). Defaults are read from StyleParams.
 _OPTIONS = {
     "--size": ("size", {"type": int, "metavar": "PX", "help": "long side of the output"}),
-    "--iterations": ("iterations", {"type": int, "metavar": "N", "help": "over all scales"}),
+    "--iterations": ("iterations", {
+        "type": int, "metavar": "N",
+        "help": "the most over all scales; the run stops earlier once the painting has converged"}),
+    "--exact-iterations": ("exact_iterations", {
+        "action": "store_true", "help": "run all --iterations, no early stop"}),
+    "--tolerance": ("tolerance", {
+        "type": float, "metavar": "T",
+        "help": "converged: the loss falls by less than this share per iteration"}),
     "--optimizer": ("optimizer", {"choices": OPTIMIZERS}),
     "--content-weight": ("content_weight", {"type": float, "metavar": "W"}),
     "--style-weight": ("style_weight", {"type": float, "metavar": "W"}),
@@ -58,7 +66,11 @@ _OPTIONS = {
     "--content-layers": ("content_layers", {"type": _names, "metavar": "L,L"}),
     "--style-layers": ("style_layers", {"type": _names, "metavar": "L,L,..."}),
     "--style-scale": ("style_scale", {"type": float, "metavar": "S"}),
-    "--scales": ("scales", {"type": _ints, "metavar": "PX,PX,...", "help": "coarse-to-fine"}),
+    "--scales": ("scales", {
+        "type": _ints, "metavar": "PX,PX,...",
+        "help": "coarse-to-fine long sides before --size; unset: halving from --size to 128"}),
+    "--single-scale": ("multi_scale", {
+        "action": "store_false", "help": "optimise at --size only (default: multi-scale)"}),
     "--init": ("init", {"metavar": "content|noise|PATH"}),
     "--seed": ("seed", {"type": int, "metavar": "N", "help": "unset: drawn and printed"}),
     "--preserve-colors": ("preserve_colors", {"action": "store_true"}),
@@ -102,7 +114,8 @@ def _add_options(cmd: argparse.ArgumentParser, options: dict, params_class) -> N
         default = defaults[field]
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         env = f"; ${ENVIRONMENT[field]} when set" if field in ENVIRONMENT else ""
-        help_text = "; ".join(filter(None, [kwargs.get("help"), f"default: {shown}{env}"]))
+        said = None if kwargs.get("action") == "store_false" else f"default: {shown}{env}"
+        help_text = "; ".join(filter(None, [kwargs.get("help"), said]))
         # SUPPRESS: an option not given is absent, and the params class supplies its default.
         cmd.add_argument(option, dest=field, default=argparse.SUPPRESS,
                          **{**kwargs, "help": help_text})
@@ -210,7 +223,10 @@ def _stylize(args: dict, environ: Mapping[str, str]) -> int:
     save_image(step.image, out)
     w, h = step.image.size
     losses = "  ".join(f"{k} {v:.4g}" for k, v in step.losses.items())
-    print(f"wrote {out} ({w}x{h}) in {_clock(step.elapsed)}, seed {step.seed}")
+    why = ("the painting had converged" if step.stopped == STOPPED_CONVERGED
+           else "the last of --iterations")
+    print(f"wrote {out} ({w}x{h}) in {_clock(step.elapsed)}, seed {step.seed}; "
+          f"stopped after iteration {step.iteration}: {why}")
     print(f"losses: {losses}")
     return 0
 

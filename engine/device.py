@@ -36,3 +36,19 @@ def _repeatable_cuda() -> None:
     """Same seed, same pixels: no autotuned (run-dependent) convolution algorithms."""
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
+
+
+def free_memory(device: torch.device) -> int:
+    """Bytes a run may still allocate on `device`: the GPU's free memory, or the memory the
+    operating system says is available to a new allocation without swapping."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

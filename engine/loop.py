@@ -18,22 +18,22 @@ from PIL import Image
 
 from . import color
 from .backbone import load_backbone
-from .layers import LAYER_INDEX, min_side
+from .convergence import EXPECTED_ITERATIONS, Convergence
+from .device import free_memory as device_free_memory
 from .device import resolve_device
 from .images import load_image, resize_long_side, resize_to, to_image, to_tensor
+from .layers import LAYER_INDEX, min_side
 from .losses import build_objective, content_weights, style_weights
+from .memory import check_fits
 from .params import ParamError, StyleParams, check_styles
-from .step import Step
+from .schedule import dims, pixels, plan
+from .step import STOPPED_CONVERGED, STOPPED_ITERATIONS, Step
 
 # L-BFGS curvature pairs kept. Each pair costs 2 copies of the image (2 x 2.4 MB at 512x384), so
 # jcjohnson's 100 would cost 470 MB of RAM at 512 px; 20 costs 94 MB, and 10 already reached
 # within 1% of the loss of 50 after 150 iterations in our runs.
 LBFGS_HISTORY = 20
 
-# The full size's share of a multi-scale run's time (see `plan`). Measured with
-# bench/engine_quality.py (512 px, 128 -> 256 -> 512, the time of 60 single-scale iterations):
-# 2/3 and 1/2 left the content loss high; 5/6 had the lowest total.
-FINAL_TIME_SHARE = 5 / 6
 # Whether a new scale gets the content's high frequencies back (init "content" only).
 UPSCALE_DETAIL = True
 
@@ -45,6 +45,7 @@ def stylize(
     *,
     start_iteration: int = 0,
     init_image: Image.Image | None = None,
+    free_memory: int | None = None,
 ) -> Iterator[Step]:
     """Style `content` after `styles`; one `Step` per iteration, the image on snapshot steps
     (every `params.snapshot_every`-th iteration) and on the last one, at full size.
@@ -58,8 +59,9 @@ def stylize(
     `init_image`; the remaining iterations run at the scale(s) they belong to, the count goes on.
     The optimizer's memory (L-BFGS history, Adam moments) starts afresh.
 
-    Bad arguments raise `ParamError` here, at the call; missing weights raise `WeightsError`
-    at the first step.
+    Bad arguments raise `ParamError` here, at the call, and so does a size whose estimated
+    peak memory (engine/memory.py) exceeds `free_memory` bytes (default: what the device has
+    free); missing weights raise `WeightsError` at the first step.
     """
     styles = list(styles)
     check_styles(styles, params.style_blend_weights)
@@ -69,7 +71,7 @@ def stylize(
         raise ParamError("init_image", "resuming (start_iteration > 0) needs the last image")
     need = min_side(_deepest(params))
     for size, _, _ in plan(params):
-        w, h = _dims(content, size)
+        w, h = dims(content.size, size)
         if min(w, h) < need:
             raise ParamError("scales" if size < params.size else "size",
                              f"at {size} px the image is {w}x{h}; the network needs at least "
@@ -77,54 +79,27 @@ def stylize(
     if init_image is None and params.init not in ("content", "noise"):
         init_image = load_image(params.init)  # ImageError now, not after minutes of work
     device = resolve_device(params.device)
+    check_fits(pixels(content.size, params.size), params.size, params.backbone,
+               params.style_scale, device_free_memory(device) if free_memory is None else free_memory)
     seed = params.seed if params.seed is not None else secrets.randbits(63)
     return _run(content, styles, params, device, seed, start_iteration, init_image)
-
-
-def plan(params: StyleParams) -> list[tuple[int, int, int]]:
-    """(long side, first iteration, last iteration) of each scale, 1-based and inclusive.
-
-    Iterations are shared by time, not by count: an iteration costs in proportion to the
-    scale's pixels (a 128 px one about 1/16 of a 512 px one). The full size gets
-    `FINAL_TIME_SHARE` of the run's time, enough for L-BFGS to put the fine texture on the
-    upscaled picture; the coarser scales share the rest of the time equally, so the cheap
-    ones get many iterations (128, 256, 512 px with 300 iterations: 160, 40 and 100, in two
-    fifths of the time of 300 at 512 px). Every scale gets at least one iteration.
-    """
-    schedule = params.schedule
-    if len(schedule) == 1:
-        return [(schedule[0], 1, params.iterations)]
-    cost = [(s / params.size) ** 2 for s in schedule]  # per iteration, in full-size iterations
-    coarse_share = (1 - FINAL_TIME_SHARE) / (len(schedule) - 1)
-    shares = [coarse_share / c for c in cost[:-1]] + [FINAL_TIME_SHARE]  # iterations per time
-    ideal = [params.iterations * x / sum(shares) for x in shares]
-    counts = [max(1, math.floor(x)) for x in ideal]
-    # Largest remainders first, finest scale first on ties; take back from the largest counts
-    # if the minimum of one each overshot.
-    order = sorted(range(len(ideal)), key=lambda i: (counts[i] - ideal[i], -i))
-    while sum(counts) < params.iterations:
-        i = order.pop(0) if order else len(counts) - 1
-        counts[i] += 1
-    while sum(counts) > params.iterations:
-        counts[counts.index(max(counts))] -= 1
-    out, first = [], 1
-    for scale, n in zip(schedule, counts):
-        out.append((scale, first, first + n - 1))
-        first += n
-    return out
 
 
 def _run(content, styles, params, device, seed, start_iteration, init_image) -> Iterator[Step]:
     started = time.perf_counter()
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
                         last_layer=_deepest(params))
-    scales = [s for s in plan(params) if s[2] > start_iteration]
-    cost = {size: _pixels(content, size) for size, _, _ in scales}  # per iteration, at each scale
+    todo = _scales_to_run(params, start_iteration, init_image)
+    cost = {size: pixels(content.size, size) for size, _ in todo}  # per iteration, at each scale
     x = None  # the image being optimized, (1, 3, H, W)
     previous = None  # the content at the previous scale, (1, 3, h, w)
     clock = _Clock()
+    iteration = start_iteration
 
-    for size, first, last in scales:
+    for index, (size, cap) in enumerate(todo):
+        final = index == len(todo) - 1
+        if final and not params.exact_iterations:
+            cap = params.iterations - iteration  # what the coarse scales left over
         content_img = resize_long_side(content, size)
         c = to_tensor(content_img).unsqueeze(0).to(device)  # (1, 3, H, W)
         h, w = c.shape[-2:]
@@ -146,6 +121,7 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
         x = x.detach().requires_grad_(True)
         optimizer = _optimizer(params, x)
         losses = {}
+        watch = Convergence(params.tolerance)
 
         def closure() -> torch.Tensor:
             optimizer.zero_grad(set_to_none=True)
@@ -157,29 +133,68 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
             losses.update(zip(("content", "style", "tv", "total"), values.detach().tolist()))
             return total
 
-        for iteration in range(max(first, start_iteration + 1), last + 1):
+        for n in range(1, cap + 1):
+            iteration += 1
             clock.start()
             optimizer.step(closure)  # L-BFGS with max_iter=1: exactly one closure call
             if params.optimizer == "adam":
                 with torch.no_grad():
                     x.clamp_(0, 1)  # Adam steps are small: keep pixels in range as we go
-            clock.done(cost[size])
+            clock.done(size, cost[size])
+            watch.add(losses["total"])
+            converged = not params.exact_iterations and watch.converged
+            stopped = None
+            if final and (converged or n == cap):
+                stopped = STOPPED_CONVERGED if converged else STOPPED_ITERATIONS
             image = None
-            if iteration == params.iterations or (
-                params.snapshot_every and iteration % params.snapshot_every == 0
-            ):
+            if stopped or (params.snapshot_every and iteration % params.snapshot_every == 0):
                 image = _picture(x, c, params)
-            todo = sum(cost[s] * max(0, b - max(a, iteration + 1) + 1) for s, a, b in scales)
             yield Step(
                 iteration=iteration,
                 total=params.iterations,
                 losses=dict(losses),
                 elapsed=time.perf_counter() - started,
-                remaining=clock.remaining(todo),
+                remaining=clock.remaining(size, *_work_left(todo, index, n, cap, watch, cost,
+                                                            params)),
                 scale=size,
                 seed=seed,
                 image=image,
+                stopped=stopped,
             )
+            if converged:
+                break
+
+
+def _scales_to_run(params: StyleParams, start_iteration: int, init_image) -> list[tuple[int, int]]:
+    """(long side, most iterations) of each scale still to optimise, coarse to fine.
+
+    A fresh run takes `plan`'s spans (exact counts with `exact_iterations`, upper bounds
+    otherwise). A resumed exact run continues inside the span its iteration belongs to. A
+    converging run has no fixed boundaries, so the image it resumes from says its scale; it
+    has used at least its first iterations, so that scale's bound is what its span has left
+    (a scale already at its bound hands the image to the next).
+    """
+    spans = plan(params)
+    if start_iteration > 0 and not params.exact_iterations:
+        sizes = [size for size, _, _ in spans]
+        long_side = max(init_image.size)
+        spans = spans[sizes.index(long_side) if long_side in sizes else len(sizes) - 1:]
+    return [(size, last - max(first - 1, start_iteration))
+            for size, first, last in spans if last > start_iteration]
+
+
+def _work_left(todo, index: int, done: int, cap: int, watch: Convergence, cost,
+               params) -> tuple[int, int]:
+    """(iterations left at the current scale, pixel-iterations of the later scales): `done` of
+    at most `cap` here, the rest as expected (the later scales' caps when the count is exact,
+    else what a scale usually takes)."""
+    if params.exact_iterations:
+        here = cap
+        later = sum(n * cost[s] for s, n in todo[index + 1:])
+    else:
+        here = watch.expected_iterations(cap)
+        later = sum(min(n, EXPECTED_ITERATIONS) * cost[s] for s, n in todo[index + 1:])
+    return here - done, later
 
 
 def _upscale(t: torch.Tensor, size_hw: tuple[int, int]) -> torch.Tensor:
@@ -242,32 +257,27 @@ def _picture(x: torch.Tensor, c: torch.Tensor, params: StyleParams) -> Image.Ima
     return to_image(out)
 
 
-def _dims(content: Image.Image, size: int) -> tuple[int, int]:
-    """(width, height) of `content` with its long side at `size`, as `resize_long_side` rounds."""
-    w, h = content.size
-    k = size / max(w, h)
-    return max(1, round(w * k)), max(1, round(h * k))
-
-
-def _pixels(content: Image.Image, size: int) -> int:
-    w, h = _dims(content, size)
-    return w * h
-
-
 class _Clock:
-    """Time per pixel-iteration, so the estimate holds across scales of different sizes."""
+    """Seconds per iteration at each scale, for the remaining time.
+
+    The current scale's own average prices its remaining iterations; a later, larger scale is
+    priced per pixel at the latest scale's rate (a coarse scale's fixed costs would make a
+    larger one look dearer than it is). Averages over whole scales, not the last step: the
+    estimate falls steadily with the work, and rises only when the machine slows down for long.
+    """
 
     def __init__(self):
-        self.seconds, self.pixels, self.t0 = 0.0, 0, 0.0
+        self.spent: dict[int, list] = {}  # long side -> [seconds, iterations, pixels]
+        self.t0 = 0.0
 
     def start(self) -> None:
         self.t0 = time.perf_counter()
 
-    def done(self, pixels: int) -> None:
-        self.seconds += time.perf_counter() - self.t0
-        self.pixels += pixels
+    def done(self, size: int, pixels: int) -> None:
+        seconds, iterations, _ = self.spent.setdefault(size, [0.0, 0, pixels])
+        self.spent[size][:2] = [seconds + time.perf_counter() - self.t0, iterations + 1]
 
-    def remaining(self, pixels_to_do: int) -> float:
-        # The average over the whole run, not the last step: it falls steadily as the work
-        # does, and rises only when the machine slows down for long (then it should).
-        return self.seconds / max(self.pixels, 1) * pixels_to_do
+    def remaining(self, size: int, iterations_here: int, later_pixel_iterations: int) -> float:
+        seconds, iterations, pixels = self.spent[size]
+        per_iteration = seconds / iterations
+        return per_iteration * iterations_here + per_iteration / pixels * later_pixel_iterations

@@ -23,6 +23,8 @@ DEVICES = ("auto", "cpu", "cuda")
 INIT_KINDS = ("content", "noise")  # anything else is the path of an image
 
 MAX_SIZE = 4096
+# The automatic coarse-to-fine schedule halves the size down to this long side (see `schedule`).
+MIN_AUTO_SCALE = 128
 MAX_ITERATIONS = 100_000
 
 
@@ -76,7 +78,13 @@ class StyleParams(_Params):
     """The resolved parameters of one style transfer. Validated on construction."""
 
     size: int = 512  # long side of the output, px
-    iterations: int = 300  # total optimizer steps, over all scales
+    # Optimizer steps over all scales: the upper bound, the run stops earlier once the painting
+    # has converged (engine/convergence.py), unless `exact_iterations` asks for all of them.
+    iterations: int = 300
+    exact_iterations: bool = False
+    # Converged: the total loss falls by less than this share per iteration, averaged over the
+    # last ten iterations of a scale.
+    tolerance: float = 0.005
     optimizer: Literal["lbfgs", "adam"] = "lbfgs"
     # Every loss is a relative error (engine/losses.py), so these weights mean the same at any
     # size. Style 20 : content 1 paints clearly (Van Gogh's swirls over a recognisable photo);
@@ -93,7 +101,10 @@ class StyleParams(_Params):
     # One weight per style image (normalized to sum to 1); None means equal weights.
     style_blend_weights: tuple[float, ...] | None = None
     style_scale: float = 1.0  # style image size relative to the content's
-    # Coarse-to-fine long sides, e.g. (128, 256, 512); empty means a single scale at `size`.
+    # Coarse to fine: optimise a smaller copy first, each scale starting from the previous
+    # result. `scales` names the coarse long sides (e.g. 128, 256); empty: halving from `size`
+    # down to MIN_AUTO_SCALE px. Off: one scale at `size`.
+    multi_scale: bool = True
     scales: tuple[int, ...] = ()
     init: str = "content"  # "content", "noise" or the path of an image
     seed: int | None = None  # None: the engine draws one and reports it
@@ -118,7 +129,19 @@ class StyleParams(_Params):
     @property
     def schedule(self) -> tuple[int, ...]:
         """The long sides to optimise at, coarse to fine, ending at `size`."""
-        return tuple(s for s in self.scales if s < self.size) + (self.size,)
+        if not self.multi_scale:
+            return (self.size,)
+        coarse = self.scales or auto_scales(self.size)
+        return tuple(s for s in coarse if s < self.size) + (self.size,)
+
+
+def auto_scales(size: int) -> tuple[int, ...]:
+    """The coarse scales chosen from the size: halving down to MIN_AUTO_SCALE px (512: 128,
+    256; 1024: 128, 256, 512; 1536: 192, 384, 768)."""
+    out = []
+    while (size := size // 2) >= MIN_AUTO_SCALE:
+        out.insert(0, size)
+    return tuple(out)
 
 
 def defaults() -> StyleParams:
@@ -176,6 +199,9 @@ def validate(p: StyleParams) -> None:
     need(all(is_int(s) and 16 <= s <= MAX_SIZE for s in p.scales), "scales",
          f"each scale must be an integer from 16 to {MAX_SIZE}")
     need(list(p.scales) == sorted(set(p.scales)), "scales", "must be increasing")
+    need(is_num(p.tolerance) and 0 <= p.tolerance < 1, "tolerance", "must be in [0, 1)")
+    for name in ("exact_iterations", "multi_scale", "preserve_colors", "match_histogram"):
+        need(isinstance(getattr(p, name), bool), name, "must be true or false")
     need(len(p.schedule) <= p.iterations, "iterations", "must be at least the number of scales")
     need(isinstance(p.init, str) and p.init != "", "init", "must be content, noise or an image path")
     _validate_run(p)

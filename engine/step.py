@@ -6,18 +6,23 @@ from typing import Mapping
 
 from PIL import Image
 
+# Why a run stopped, on its last Step.
+STOPPED_CONVERGED = "converged"  # the loss had stopped falling (see engine/convergence.py)
+STOPPED_ITERATIONS = "iterations"  # it ran the iterations asked for (the upper bound)
+
 
 @dataclass(frozen=True)
 class Step:
     iteration: int  # 1-based, counted over all scales (a resumed run continues the count)
-    total: int  # params.iterations
+    total: int  # params.iterations: the upper bound (the exact count with exact_iterations)
     losses: Mapping[str, float]  # weighted "content", "style", "tv" and their "total"
     elapsed: float  # seconds since this run started
     remaining: float  # estimated seconds to the last step
     scale: int  # long side in px of the scale being optimised
     seed: int  # the seed in use (drawn by the engine when params.seed is None)
     image: Image.Image | None = field(default=None, repr=False)  # snapshot steps and the last
+    stopped: str | None = None  # on the last Step only: STOPPED_CONVERGED or STOPPED_ITERATIONS
 
     @property
     def is_last(self) -> bool:
-        return self.iteration == self.total
+        return self.stopped is not None

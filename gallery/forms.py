@@ -31,7 +31,12 @@ NOT_IN_FORM = ("style_blend_weights", "backbone", "weights", "device")
 # Labels and help for people (presentation only; defaults and limits come from StyleParams).
 LABELS = {
     "size": ("Size (px, long side)", "Bigger is sharper and slower."),
-    "iterations": ("Iterations", "More steps, more painterly; 300 is a good start."),
+    "iterations": ("Iterations (at most)",
+                   "The painting stops by itself once it has converged; this is the limit."),
+    "exact_iterations": ("Run every iteration", "Do not stop early when the painting has converged."),
+    "tolerance": ("Convergence tolerance",
+                  "Done when the loss falls by less than this share per iteration."),
+    "multi_scale": ("Multi-scale", "Paint a small copy first, then refine it at larger sizes."),
     "preserve_colors": ("Preserve the photo's colours", "Apply the brushwork, keep your colours."),
     "optimizer": ("Optimizer", "L-BFGS converges in fewer steps; Adam uses less memory."),
     "content_weight": ("Content weight", "How closely to keep the photo's shapes."),
@@ -42,7 +47,7 @@ LABELS = {
     "content_weight_blend": ("Content layer blend", "Share of the first content layer (0 to 1)."),
     "style_layer_weight_exp": ("Style layer weight exponent", "0 weighs all style layers equally."),
     "style_scale": ("Style scale", "Size of the painting's brushwork relative to the photo."),
-    "scales": ("Multi-scale schedule", "Comma-separated sizes, e.g. 128,256; empty: one scale."),
+    "scales": ("Coarse scales", "Comma-separated long sides, e.g. 128,256; empty: halving from the size."),
     "init": ("Start from", "The photo, or random noise."),
     "seed": ("Seed", "Empty: a random one (it is saved with the job)."),
     "match_histogram": ("Match colour histogram", "Match the painting's colours to the photo first."),

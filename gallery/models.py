@@ -150,6 +150,12 @@ class WorkerRun(models.Model):
 
     @property
     def progress_percent(self) -> int:
+        """By time when the worker has an estimate (a painting that stops once converged has
+        no fixed count to reach), else by count."""
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if self.remaining is not None and self.elapsed > 0:
+            return min(99, int(100 * self.elapsed / (self.elapsed + self.remaining)))
         return int(100 * getattr(self, self.COUNTER) / self.total) if self.total else 0
 
 
@@ -170,6 +176,11 @@ class Job(WorkerRun):
     # engine.StyleParams.to_dict(), seed included: re-running with it gives the same image.
     params = models.JSONField(default=dict)
     iteration = models.PositiveIntegerField(default=0)
+    # Why the engine stopped (engine.step: "converged" or "iterations"); empty until it has.
+    stopped = models.CharField(max_length=16, blank=True)
+    # Megapixel-iterations run (each iteration counts its scale's pixels): with `elapsed`, the
+    # worker's measured speed, from which new jobs' times are estimated (gallery/estimates.py).
+    work = models.FloatField(default=0.0)
 
     result = models.ImageField(upload_to=job_result_path, blank=True)
     # A full painting's instant preview (its themes' networks), shown while it waits and runs.

@@ -193,6 +193,9 @@ else:
 # snapshot, or marked failed once it has been claimed STYLE_MAX_ATTEMPTS times.
 STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 120)
 STYLE_MAX_ATTEMPTS = envint("STYLE_MAX_ATTEMPTS", 3)
+# Memory a painting may use on a worker, in MB; 0: whatever its device has free when the job
+# starts. A size whose estimated peak (engine/memory.py) does not fit is refused before it runs.
+STYLE_WORKER_MEMORY_MB = envint("STYLE_WORKER_MEMORY_MB", 0)
 # Instant networks: the folder of photographs a theme's network is trained on (staff start the
 # training from the admin or the API; see gallery/themes/networks/README.md for a training set).
 STYLE_TRAINING_PHOTOS = Path(envstr("STYLE_TRAINING_PHOTOS", str(DATA_DIR / "training-photos")))

@@ -28,3 +28,10 @@ def engine_settings() -> dict:
         "weights": settings.STYLE_WEIGHTS,
         "device": settings.STYLE_DEVICE,
     }
+
+
+def worker_memory() -> int | None:
+    """Bytes a painting may use on this worker (STYLE_WORKER_MEMORY_MB); None: whatever its
+    device has free when the job starts."""
+    mb = int(getattr(settings, "STYLE_WORKER_MEMORY_MB", 0) or 0)
+    return mb * 1024 * 1024 if mb > 0 else None

@@ -30,6 +30,8 @@ import engine
 from engine.errors import EngineError, ImageError, WeightsError
 from engine.images import load_image
 from engine.params import ParamError, StyleParams
+from engine.schedule import pixels
+from engine.step import STOPPED_ITERATIONS
 
 from ..models import Job, Snapshot
 from . import conf
@@ -113,12 +115,15 @@ class JobRun:
         self.fence = Job.objects.filter(pk=job_id, status=RUNNING, attempts=attempt)
         self.history = [list(point) for point in (self.job.loss_history or [])]
         self.elapsed_before = self.job.elapsed  # time spent by earlier attempts
+        self.work = self.job.work  # megapixel-iterations, earlier attempts' included
+        self.photo_size = (0, 0)  # (width, height) of the photo, which prices each iteration
         self.saved_at = self.checked_at = self.reaped_at = time.monotonic()
 
     # -- the run --------------------------------------------------------------------------------
 
     def execute(self) -> str:
         content = job_photo(self.job)
+        self.photo_size = content.size
         styles, weights = self._paintings()
         params = self._params(weights)
         start, init = self._resume_point(params)
@@ -127,13 +132,15 @@ class JobRun:
             self._succeed(params.iterations, init, self.job.losses, remaining=0.0, elapsed=0.0)
             return "succeeded"
 
-        steps = engine.stylize(content, styles, params, start_iteration=start, init_image=init)
+        # A size too big for this machine is refused here (ParamError), before any work.
+        steps = engine.stylize(content, styles, params, start_iteration=start, init_image=init,
+                               free_memory=conf.worker_memory())
         try:
             for step in steps:
                 self._record(step, params.snapshot_every)
-                if step.iteration >= step.total:
+                if step.is_last:
                     self._succeed(step.iteration, step.image, step.losses,
-                                  remaining=0.0, elapsed=step.elapsed)
+                                  remaining=0.0, elapsed=step.elapsed, stopped=step.stopped)
                     return "succeeded"
                 if self._cancel_requested():
                     self._stop_cancelled(step)
@@ -143,6 +150,7 @@ class JobRun:
         raise JobFailed(f"The engine stopped before the last iteration (engine {engine.ENGINE_VERSION}).")
 
     def _record(self, step, snapshot_every: int) -> None:
+        self.work += pixels(self.photo_size, step.scale) / 1e6
         self.history.append([step.iteration, round(float(step.losses.get("total", 0.0)), 6)])
         if len(self.history) > conf.MAX_HISTORY:  # thin the curve, keep its ends
             self.history = self.history[:-1:2] + self.history[-1:]
@@ -243,6 +251,7 @@ class JobRun:
             loss_history=self.history,
             elapsed=self.elapsed_before + step.elapsed,
             remaining=step.remaining,
+            work=self.work,
         )
 
     def _save_progress(self, step) -> None:
@@ -260,7 +269,8 @@ class JobRun:
             snap.image.delete(save=False)
             raise JobLost from None
 
-    def _succeed(self, iteration: int, image, losses, *, remaining: float, elapsed: float) -> None:
+    def _succeed(self, iteration: int, image, losses, *, remaining: float, elapsed: float,
+                 stopped: str = STOPPED_ITERATIONS) -> None:
         if image is None:
             raise JobFailed("The engine gave no image at the last iteration.")
         result = self.job.result
@@ -274,6 +284,8 @@ class JobRun:
                 loss_history=self.history,
                 elapsed=self.elapsed_before + elapsed,
                 remaining=remaining,
+                stopped=stopped,
+                work=self.work,
                 finished_at=timezone.now(),
             )
         except JobLost:

@@ -179,7 +179,8 @@ def test_cancel_stops_a_running_job_without_leaving_the_page(
     from gallery.models import Theme
 
     job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry_night"), 1.0)],
-                              params={"size": 64, "iterations": 400, "snapshot_every": 5, "seed": 1})
+                              params={"size": 64, "iterations": 400, "exact_iterations": True,
+                                      "snapshot_every": 5, "seed": 1})
     _log_in(page, live_server.url)
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     page.evaluate("window.__sameDocument = true")

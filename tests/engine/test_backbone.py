@@ -32,6 +32,30 @@ def test_the_torch_free_layer_table_is_torchvision_s():
     assert all(isinstance(features[i], torch.nn.ReLU) for i in LAYER_INDEX["vgg19"].values())
 
 
+def test_the_engine_builds_torchvision_s_layers_without_importing_it():
+    from torchvision.models import vgg as tv_vgg
+
+    from engine.backbone import _make_layers
+    from engine.layers import CONFIGS, TORCHVISION_CONFIG
+
+    for backbone, letter in TORCHVISION_CONFIG.items():
+        ours, theirs = _make_layers(CONFIGS[backbone]), tv_vgg.make_layers(tv_vgg.cfgs[letter])
+        assert [repr(m) for m in ours] == [repr(m) for m in theirs]
+        assert {k: v.shape for k, v in ours.state_dict().items()} == {
+            k: v.shape for k, v in theirs.state_dict().items()}
+
+
+def test_painting_with_a_local_weights_file_never_imports_torchvision(vgg16_weights):
+    import subprocess
+    import sys
+
+    code = ("import sys, torch; from engine import load_backbone; "
+            f"load_backbone('vgg16', {str(vgg16_weights)!r})(torch.rand(1, 3, 32, 32)); "
+            "print('torchvision' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_it_is_cut_after_the_deepest_layer_in_use(vgg16_weights):
     net = load_backbone("vgg16", str(vgg16_weights), last_layer="relu3_1")
     assert len(net.layers) == LAYER_INDEX["vgg16"]["relu3_1"] + 1

@@ -9,7 +9,7 @@ from engine import ParamError, stylize
 from engine.backbone import VGGFeatures
 from engine.color import rgb_to_ycbcr
 from engine.images import resize_long_side, save_image, to_tensor
-from engine.loop import plan
+from engine.schedule import plan
 
 
 def run(content, styles, params, **kwargs):

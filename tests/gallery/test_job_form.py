@@ -22,8 +22,9 @@ def _post(client, photo, *themes, **fields):
     defaults = StyleParams()
     for name in ("optimizer", "content_weight", "style_weight", "tv_weight", "content_weight_blend",
                  "style_layer_weight_exp", "style_scale", "init", "pooling", "learning_rate", "beta1",
-                 "beta2", "epsilon", "snapshot_every"):
+                 "beta2", "epsilon", "snapshot_every", "tolerance"):
         data[name] = str(getattr(defaults, name))
+    data["multi_scale"] = "on"  # a checkbox checked by default
     data["content_layers"] = list(defaults.content_layers)
     data["style_layers"] = list(defaults.style_layers)
     for i, (slug, weight) in enumerate(themes):

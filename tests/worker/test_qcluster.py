@@ -127,7 +127,7 @@ def test_queued_jobs_run_to_succeeded_and_a_failing_one_records_its_error(qclust
 
 def test_cancel_stops_a_running_job(qcluster, make_job):
     cluster = qcluster()
-    job = make_job(iterations=400)
+    job = make_job(iterations=400, exact_iterations=True)  # long enough to cancel
     wait_for(lambda: Job.objects.get(pk=job.pk).iteration >= 3, timeout=90, cluster=cluster,
              what="the job to run")
     services.job_cancel(job=job)
@@ -161,7 +161,7 @@ def test_two_workers_never_run_the_same_job(qcluster, make_job):
 def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, make_job):
     stale = 2
     first = qcluster(stale=stale)
-    job = make_job(iterations=16)
+    job = make_job(iterations=16, exact_iterations=True)
     wait_for(lambda: job.snapshots.filter(iteration__gte=4).exists(), timeout=90, cluster=first,
              what="a snapshot")
     kill(first)  # kill -9 in the middle of the job
@@ -225,7 +225,7 @@ def test_an_instant_job_does_not_wait_behind_a_long_painting(qcluster, make_job,
                                                             alice, photo):
     full = qcluster(workers=1)  # the only full-painting worker
     lane = instant_cluster(qcluster)
-    long_job = make_job(iterations=5000, size=96)
+    long_job = make_job(iterations=5000, size=96, exact_iterations=True)
     wait_for(lambda: Job.objects.get(pk=long_job.pk).iteration >= 2, timeout=90, cluster=full,
              what="the long painting to run")
     job = services.job_create(owner=alice, photo=photo, themes=[(instant_starry, 1.0)],

@@ -265,3 +265,37 @@ def test_it_blends_several_themes_with_their_weights(make_job, starry, scream_th
     calls = _spy_stylize(monkeypatch)
     assert run_job(job.pk) == "succeeded"
     assert calls[0]["params"].style_blend_weights == (3.0, 1.0)
+
+
+def test_a_job_that_converges_early_succeeds_and_records_why_and_its_work(make_job):
+    job = make_job(iterations=60, tolerance=0.5)  # converged as soon as a window is seen
+    assert run_job(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.result
+    assert (job.iteration, job.total, job.stopped) == (11, 60, "converged")
+    assert job.progress_percent == 100
+    w, h = _pixels(job.result).shape[1::-1]
+    assert job.work == pytest.approx(11 * w * h / 1e6)  # every iteration at its scale's pixels
+
+
+def test_a_job_asking_for_exact_iterations_runs_them_all(make_job):
+    job = make_job(iterations=14, tolerance=0.5, exact_iterations=True)
+    assert run_job(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert (job.iteration, job.total, job.stopped) == (14, 14, "iterations")
+
+
+def test_a_size_that_cannot_fit_in_the_worker_s_memory_is_refused_before_it_runs(
+        make_job, settings, monkeypatch):
+    calls = _spy_stylize(monkeypatch)
+    settings.STYLE_WORKER_MEMORY_MB = 1
+    job = make_job()
+    assert run_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.iteration == 0 and not job.result
+    assert "GB of memory" in job.error and "smaller size" in job.error
+    assert not job.snapshots.exists() and len(calls) == 1
+    # The same job fits in a worker with the memory it needs.
+    settings.STYLE_WORKER_MEMORY_MB = 2048
+    again = make_job()
+    assert run_job(again.pk) == "succeeded"
