@@ -16,7 +16,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 
 from engine.layers import LAYER_NAMES
-from engine.params import INIT_KINDS, StyleParams
+from engine.params import INIT_KINDS, SUGGESTED_SIZES, StyleParams
 
 from . import selectors
 from .models import Job
@@ -30,7 +30,7 @@ NOT_IN_FORM = ("style_blend_weights", "backbone", "weights", "device")
 
 # Labels and help for people (presentation only; defaults and limits come from StyleParams).
 LABELS = {
-    "size": ("Size (px, long side)", "Bigger is sharper and slower."),
+    "size": ("Size (px, long side)", "512 is quick; 1024 and 1536 are sharp enough to print."),
     "iterations": ("Iterations (at most)",
                    "The painting stops by itself once it has converged; this is the limit."),
     "exact_iterations": ("Run every iteration", "Do not stop early when the painting has converged."),
@@ -193,6 +193,8 @@ class JobForm(forms.Form):
         for f in dataclasses.fields(StyleParams):
             if f.name not in NOT_IN_FORM:
                 self.fields[f.name] = _param_field(f.name, hints[f.name], getattr(_DEFAULTS, f.name))
+        self.fields["size"].widget.attrs["list"] = "size-choices"
+        self.size_choices = SUGGESTED_SIZES
 
     def clean_strength(self):
         strength = self.cleaned_data["strength"]

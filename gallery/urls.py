@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("photos/<int:pk>/delete/", photos.photo_delete, name="photo-delete"),
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/new/", jobs.job_new, name="job-new"),
+    path("jobs/new/estimate/", jobs.job_estimate, name="job-estimate"),
     path("jobs/<int:pk>/delete/", jobs.job_delete, name="job-delete"),
     # Media, served only through views (private ones check the owner; see views/media.py).
     path("files/photos/<int:pk>/image/", media.photo_image, name="photo-image"),

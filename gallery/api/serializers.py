@@ -263,8 +263,15 @@ class ProgressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = ["iteration", "total", "percent", "losses", "elapsed", "remaining", "loss_history"]
+        fields = ["iteration", "total", "percent", "losses", "elapsed", "remaining", "loss_history",
+                  "stopped"]
         read_only_fields = fields
+        extra_kwargs = {
+            "total": {"help_text": "The most iterations: a painting stops earlier once it has "
+                                   "converged, unless params.exact_iterations."},
+            "stopped": {"help_text": "Why it stopped: converged, or iterations (all of them); "
+                                     "empty until it has."},
+        }
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

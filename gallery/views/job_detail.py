@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST, require_safe
 
+from engine.step import STOPPED_CONVERGED, STOPPED_ITERATIONS
+
 from .. import selectors, services
 from ..models import Job
 
@@ -33,16 +35,26 @@ def progress(job: Job) -> dict:
     ]
     has_result = job.status == Job.Status.SUCCEEDED and bool(job.result)
     result_url = reverse("gallery:job-result", args=[job.pk]) if has_result else None
-    return run_progress(job, done=job.iteration, percent=job.progress_percent,
-                        snapshots=snapshots, result=result_url) | {
+    return run_progress(job, done=job.iteration, snapshots=snapshots, result=result_url) | {
         "mode": job.mode,
         # A full painting's instant preview, shown until its first snapshot.
         "instant_preview": reverse("gallery:job-preview", args=[job.pk]) if job.preview else None,
         "download": f"{result_url}?download=1" if result_url else None,
+        "stopped": job.stopped,
+        "stopped_text": stopped_text(job),
     }
 
 
-def run_progress(run, *, done: int, percent: int, snapshots: list, result: str | None) -> dict:
+def stopped_text(job) -> str:
+    """Why a finished painting stopped where it did, for its page ("" until it has)."""
+    if job.stopped == STOPPED_CONVERGED:
+        return f"it had converged after {job.iteration} of at most {job.total} iterations"
+    if job.stopped == STOPPED_ITERATIONS:
+        return f"all {job.iteration} iterations run"
+    return ""
+
+
+def run_progress(run, *, done: int, snapshots: list, result: str | None) -> dict:
     """The JSON static/js/job.js reads, for a job or a training run (a WorkerRun): `done` is
     its iterations or steps, `snapshots` its strip ({iteration, url, loss})."""
     return {
@@ -53,7 +65,7 @@ def run_progress(run, *, done: int, percent: int, snapshots: list, result: str |
         "cancel_requested": run.cancel_requested,
         "iteration": done,
         "total": run.total,
-        "percent": 100 if run.status == run.Status.SUCCEEDED else percent,
+        "percent": run.progress_percent,
         "losses": run.losses or {},
         "loss_history": run.loss_history or [],
         "elapsed": round(run.elapsed, 2),

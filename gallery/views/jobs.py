@@ -3,10 +3,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import selectors, services
+from .. import estimates, selectors, services
 from ..forms import JobForm, ThemeWeightFormSet
 from ..models import Job
 
@@ -65,8 +66,43 @@ def job_new(request):
         "formset": formset,
         "themes": selectors.active_themes(),
         "photos": selectors.photos_for(request.user),
+        "estimate": _estimate(form, formset),
     }
     return render(request, "gallery/job_form.html", context, status=status)
+
+
+@login_required
+@require_safe
+def job_estimate(request):
+    """The expected time of the painting the new-job form describes, as JSON for job_form.js
+    (the form's fields, as the browser would submit them, in the query string)."""
+    form = JobForm(request.GET, user=request.user)
+    formset = ThemeWeightFormSet(request.GET, prefix="themes")
+    form.is_valid(), formset.is_valid()  # cleaned_data of the valid fields, the rest ignored
+    return JsonResponse(_estimate(form, formset))
+
+
+def _estimate(form, formset) -> dict:
+    """The estimate for what the form holds so far: {"text": ""} while it names no photo."""
+    data = form.cleaned_data if form.is_bound else {}
+    photo = data.get("photo") if form.is_bound else _initial_photo(form)
+    if photo is None:
+        return {"text": ""}
+    if data.get("mode") == Job.Mode.INSTANT:
+        return {"seconds": 1.0, "wait": 0.0, "text": "About a second."}
+    params = {k: v for k, v in form.params().items() if v is not None} if form.is_bound else {}
+    themes = formset.themes() if formset.is_bound and formset.is_valid() else []
+    try:
+        resolved = services.resolve_params(themes=themes, params=params,
+                                           style_strength=data.get("strength") or 1.0)
+    except ValidationError:
+        return {"text": ""}
+    return estimates.estimate(photo=photo, params=resolved).as_dict()
+
+
+def _initial_photo(form):
+    pk = form.initial.get("photo")
+    return form.fields["photo"].queryset.filter(pk=pk).first() if pk else None
 
 
 @login_required

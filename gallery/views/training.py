@@ -28,7 +28,7 @@ def progress(run: TrainingRun) -> dict:
     ]
     done = run.status == TrainingRun.Status.SUCCEEDED and bool(run.theme.instant_sample)
     result = reverse("gallery:theme-instant-sample", args=[run.theme.slug]) if done else None
-    return run_progress(run, done=run.step, percent=run.progress_percent, snapshots=samples,
+    return run_progress(run, done=run.step, snapshots=samples,
                         result=result) | {"mode": "training"}
 
 

@@ -60,7 +60,7 @@
         if (data.cancel_requested) return "stopping…";
         if (!data.iteration) return "starting…";
         return data.remaining === null ? "running" : "about " + duration(data.remaining) + " left";
-      case "succeeded": return "done in " + duration(data.elapsed);
+      case "succeeded": return "done in " + duration(data.elapsed) + (data.stopped_text ? ": " + data.stopped_text : "");
       case "cancelled": return "cancelled";
       case "failed": return "failed";
     }

@@ -85,6 +85,31 @@
   renumber();
   updateMode();
 
+  // The expected time (and queue wait) of what the form describes, from the server, which
+  // measures it on this site's own paintings. Asked again a moment after each change.
+  var estimate = document.querySelector("[data-estimate]");
+  var form = rows.closest("form");
+  if (estimate && form && window.fetch) {
+    var timer = null, asked = 0;
+    var refresh = function () {
+      var ticket = ++asked;
+      var query = new URLSearchParams(new FormData(form));
+      query.delete("csrfmiddlewaretoken");
+      fetch(estimate.dataset.url + "?" + query.toString(), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { text: "" }; })
+        .then(function (data) {
+          if (ticket !== asked) return;  // an older answer arriving late
+          estimate.querySelector("[data-estimate-text]").textContent = data.text || "";
+          estimate.hidden = !data.text;
+        })
+        .catch(function () {});
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(refresh, 300); };
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    rows.addEventListener("click", later);  // a theme row added or removed
+  }
+
   var range = document.querySelector("input[type=range]");
   var output = document.querySelector("[data-range-output]");
   if (range && output) {

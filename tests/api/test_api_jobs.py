@@ -38,7 +38,7 @@ def test_it_creates_a_job_from_the_design_documents_body(alice_api, alice, photo
     assert body["params"]["size"] == 512 and body["params"]["seed"] == 1
     assert body["params"]["snapshot_every"] == 25 and body["params"]["preserve_colors"] is False
     assert body["progress"] == {"iteration": 0, "total": 300, "percent": 0, "losses": {}, "elapsed": 0.0,
-                                "remaining": None, "loss_history": []}
+                                "remaining": None, "loss_history": [], "stopped": ""}
     assert body["snapshots"] == [] and body["result"] is None and body["error"] == ""
     assert r["Location"] == f"http://testserver{detail(job.pk)}"
 
