@@ -39,7 +39,16 @@ def test_it_writes_the_picture_and_prints_the_losses(small, vgg16_weights, capsy
     assert Image.open(small / "out.png").size == (40, 30)
     assert "losses: content" in out and "style" in out and "tv" in out and "total" in out
     assert "seed 0" in out
+    assert "stopped after iteration 3: the last of --iterations" in out
     assert "iteration 3/3" in err  # not a terminal: plain lines
+
+
+def test_it_says_when_the_painting_converged_before_the_last_iteration(small, vgg16_weights, capsys):
+    assert main(args(small, vgg16_weights, "--iterations", "50", "--tolerance", "0.5")) == 0
+    assert "stopped after iteration 11: the painting had converged" in capsys.readouterr().out
+    assert main(args(small, vgg16_weights, "--iterations", "13", "--tolerance", "0.5",
+                     "--exact-iterations")) == 0
+    assert "stopped after iteration 13: the last of --iterations" in capsys.readouterr().out
 
 
 def test_snapshots_go_to_the_snapshot_folder(small, vgg16_weights, tmp_path_factory):
