@@ -24,6 +24,8 @@ test: install
 
 bench: install
 	$(PY) bench/engine_speed.py
+	$(PY) bench/memory.py
+	$(PY) bench/time_to_quality.py
 	$(PY) bench/engine_quality.py
 	$(PY) bench/worker_overhead.py
 	$(PY) bench/instant.py

@@ -3,8 +3,9 @@
 The single-scale run goes first and sets the budget; the multi-scale run gets as many iterations
 as a pixel-proportional estimate says fit in 90% of it, and is stopped at the budget if it
 overruns.
-Both final images are then scored by the same 512 px objective (content, style, tv, total), so
-the figures compare like with like. Tubingen, Starry Night, the real VGG16 weights, L-BFGS.
+Both final images are then scored by the same 512 px objective (content, style, tv, total) and
+by the judge (bench/judge.py: style and content distance), so the figures compare like with
+like. Both run exact iteration counts. Tubingen, Starry Night, the real VGG16 weights, L-BFGS.
 
     .venv/bin/python bench/engine_quality.py [--iterations 60] [--out bench/out]
 """
@@ -19,8 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import torch  # noqa: E402
+
+from judge import Judge  # noqa: E402
 
 from engine import StyleParams, load_backbone, stylize  # noqa: E402
 from engine.images import load_image, save_image, to_tensor  # noqa: E402
@@ -61,7 +65,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench/out"))
     args = parser.parse_args()
     base = StyleParams(size=args.size, iterations=args.iterations, backbone="vgg16",
-                       weights=args.weights, device="cpu", seed=0)
+                       weights=args.weights, device="cpu", seed=0, exact_iterations=True,
+                       multi_scale=False)
     content = load_image(SHARED / "images/content/tubingen.jpg", max_side=args.size)
     style = load_image(SHARED / "images/style/starry_night.jpg", max_side=args.size)
     out = Path(args.out)
@@ -72,26 +77,28 @@ def main() -> None:
     # The most iterations whose cost, counted in full-size iterations (time ~ pixels), fits
     # in 90% of the budget: coarse iterations cost a little more than their pixels say.
     def cost(n: int) -> float:
-        p = base.replace(scales=scales, iterations=n)
+        p = base.replace(multi_scale=True, scales=scales, iterations=n)
         return sum((last - first + 1) * (s / args.size) ** 2 for s, first, last in plan(p))
 
     n = max(len(scales) + 1, args.iterations)
     while cost(n + 1) <= 0.9 * args.iterations:
         n += 1
-    multi_params = base.replace(scales=scales, iterations=n, snapshot_every=1)
+    multi_params = base.replace(multi_scale=True, scales=scales, iterations=n, snapshot_every=1)
     multi, spent, per_scale = run(content, style, multi_params, budget)
 
     print(f"budget: {budget:.0f} s ({args.iterations} L-BFGS iterations at {args.size} px); "
           f"load average {os.getloadavg()[0]:.2f}")
-    scores = {}
+    scores, judge = {}, Judge(args.weights)
     for name, image, seconds, detail in [
         ("single-scale", single, budget, f"{args.size}: {args.iterations}"),
         ("multi-scale", multi, spent, ", ".join(f"{k}: {v}" for k, v in per_scale.items())),
     ]:
         s = scores[name] = score(image, content, style, base)
+        d = judge.distances(image, content, [style])
         save_image(image, out / f"quality_{name}.png")
         print(f"{name:13} {seconds:6.0f} s  content {s['content']:.4f}  style {s['style']:.4f}  "
-              f"tv {s['tv']:.4f}  total {s['total']:.4f}  (iterations {detail})")
+              f"tv {s['tv']:.4f}  total {s['total']:.4f}  judged: style {d['style']:.4f}  "
+              f"content {d['content']:.3f}  (iterations {detail})")
     for kind in ("style", "total"):
         a, b = scores["single-scale"][kind], scores["multi-scale"][kind]
         winner = "multi-scale" if b < a else "single-scale"

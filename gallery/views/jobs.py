@@ -86,9 +86,10 @@ def _estimate(form, formset) -> dict:
     """The estimate for what the form holds so far: {"text": ""} while it names no photo."""
     data = form.cleaned_data if form.is_bound else {}
     photo = data.get("photo") if form.is_bound else _initial_photo(form)
+    mode = data.get("mode") if form.is_bound else form.fields["mode"].initial
     if photo is None:
         return {"text": ""}
-    if data.get("mode") == Job.Mode.INSTANT:
+    if mode == Job.Mode.INSTANT:
         return {"seconds": 1.0, "wait": 0.0, "text": "About a second."}
     params = {k: v for k, v in form.params().items() if v is not None} if form.is_bound else {}
     themes = formset.themes() if formset.is_bound and formset.is_valid() else []

@@ -79,11 +79,13 @@ def test_no_estimate_for_someone_else_s_photo_or_an_anonymous_visitor(
     assert anon_client.get(URL, _query(photo)).status_code == 302  # to the log-in page
 
 
-def test_the_form_shows_the_estimate_for_its_first_photo(alice_client, alice, photo, starry):
+def test_the_form_shows_the_estimate_of_what_it_holds(alice_client, alice, photo, starry):
     _finished(alice, photo, starry, elapsed=20.0, work=10.0)
     html = alice_client.get(reverse("gallery:job-new")).content.decode()
-    seconds = 2.0 * _expected(photo)
-    assert "Expected time" in html and f"About {estimates.duration(seconds)}" in html
+    assert "Expected time" in html and "About a second." in html  # instant, the form's default
+    # A full painting sent back with an error shows its own estimate.
+    html = alice_client.post(reverse("gallery:job-new"), _query(photo, strength="x")).content.decode()
+    assert f"About {estimates.duration(2.0 * _expected(photo))}" in html
 
 
 @pytest.mark.parametrize(("seconds", "said"), [(0.2, "1 s"), (42, "42 s"), (150, "2 min"),
