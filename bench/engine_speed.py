@@ -35,18 +35,20 @@ def one(optimizer: str, size: int, args) -> dict:
     The floor is one forward+backward of the same truncated network at the same size, in plain
     PyTorch (its layers with copies of the weights in the default layout, the ImageNet
     normalization first), from a fresh image that needs its gradient, with a trivial loss (the
-    sum) on the deepest layer only: no losses, no gradients joining at shallower layers. Each engine iteration is timed
-    as the `next()` that produces its Step, and a floor pass runs right after it, so both see
-    the same machine load; the ratio is the median of the pairs' ratios.
+    sum) on the deepest layer only: no losses, no gradients joining at shallower layers. Each
+    engine iteration is timed as the `next()` that produces its Step, and a floor pass runs
+    right after it, so both see the same machine load; the ratio is the median of the pairs'
+    ratios. The peak memory is read before the first floor pass.
     """
     import torch
 
     from engine import StyleParams, load_backbone, stylize
     from engine.images import load_image
-    from engine.loop import _deepest
+    from engine.loop import LBFGS_HISTORY, _deepest
 
     rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    params = StyleParams(size=size, iterations=args.iterations, optimizer=optimizer,
+    params = StyleParams(size=size, iterations=args.iterations + LBFGS_HISTORY + 2,
+                         optimizer=optimizer, exact_iterations=True, multi_scale=False,
                          backbone=args.backbone, weights=args.weights, device=args.device, seed=0,
                          snapshot_every=0)
     content = load_image(SHARED / "images/content/tubingen.jpg", max_side=size)
@@ -61,9 +63,14 @@ def one(optimizer: str, size: int, args) -> dict:
         if device.type == "cuda":
             torch.cuda.synchronize()
 
-    plain = torch.nn.Sequential(*[
-        layer for layer in net.layers[: net.index[deepest] + 1]]).to(device)
-    plain = copy.deepcopy(plain)
+    steps = stylize(content, [style], params)
+    # First the engine alone, long enough to fill L-BFGS's history: the peak memory is the
+    # engine's (the floor's copy of the network and its activations would add theirs).
+    for _ in range(LBFGS_HISTORY + 2):
+        next(steps)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    plain = copy.deepcopy(torch.nn.Sequential(*net.layers[: net.index[deepest] + 1]))
     for p in plain.parameters():
         p.data = p.data.contiguous()  # the default layout, as torchvision leaves it
     mean, std = net.mean, net.std
@@ -76,7 +83,6 @@ def one(optimizer: str, size: int, args) -> dict:
         sync()
         return time.perf_counter() - t
 
-    steps = stylize(content, [style], params)
     iterations, floors = [], []
     for i in range(args.iterations):
         sync()
@@ -84,12 +90,10 @@ def one(optimizer: str, size: int, args) -> dict:
         next(steps)  # the Step's losses are Python floats: the iteration has finished
         iterations.append(time.perf_counter() - t)
         floors.append(floor_once())
-    skip = 2  # the first steps: targets, warm-up and L-BFGS's first step
-    its, fls = iterations[skip:], floors[skip:]
-    return {"optimizer": optimizer, "size": f"{w}x{h}", "s_per_it": statistics.median(its),
-            "floor": statistics.median(fls),
-            "ratio": statistics.median(a / b for a, b in zip(its, fls)),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    return {"optimizer": optimizer, "size": f"{w}x{h}", "s_per_it": statistics.median(iterations),
+            "floor": statistics.median(floors),
+            "ratio": statistics.median(a / b for a, b in zip(iterations, floors)),
+            "peak_rss_mb": peak,
             "rss_import_mb": rss_import, "threads": torch.get_num_threads(),
             "load": os.getloadavg()[0]}
 

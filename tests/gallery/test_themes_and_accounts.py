@@ -45,6 +45,21 @@ def test_install_themes_makes_every_shipped_theme_instant(settings):
     assert Theme.objects.get(slug="wave").network.name == retrained
 
 
+def test_install_themes_gives_each_theme_its_tuned_defaults_and_keeps_staff_edits(settings):
+    from engine.params import StyleParams
+
+    call_command("install_themes", stdout=open("/dev/null", "w"))
+    shipped = {entry["slug"]: entry.get("default_params", {}) for entry in shipped_themes()}
+    for theme in Theme.objects.all():
+        assert theme.default_params == shipped[theme.slug]
+        StyleParams.from_dict(theme.default_params)  # every shipped default is a valid parameter
+    Theme.objects.filter(slug="wave").update(default_params={"style_weight": 99.0})
+    call_command("install_themes", stdout=open("/dev/null", "w"))
+    assert Theme.objects.get(slug="wave").default_params == {"style_weight": 99.0}
+    call_command("install_themes", "--update", stdout=open("/dev/null", "w"))
+    assert Theme.objects.get(slug="wave").default_params == shipped["wave"] != {"style_weight": 99.0}
+
+
 def test_install_themes_is_idempotent_and_keeps_admin_edits(settings):
     call_command("install_themes", stdout=open("/dev/null", "w"))
     Theme.objects.filter(slug="wave").update(title="Edited", is_active=False)

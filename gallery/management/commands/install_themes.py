@@ -2,7 +2,7 @@
 
 A theme that already exists keeps what staff changed in the admin (title, order, active flag,
 default parameters...); only a missing painting file is restored. --update overwrites the
-metadata with the shipped values. A theme without an instant network gets the one shipped in
+metadata and the default parameters with the shipped values. A theme without an instant network gets the one shipped in
 gallery/themes/networks/ (trained by `python -m engine train`, see the README there), so a fresh
 install paints instantly from its first minute; a network trained on the site is kept.
 """
@@ -45,6 +45,8 @@ class Command(BaseCommand):
                 if is_new or update:
                     for name in METADATA:
                         setattr(theme, name, entry.get(name, ""))
+                    # Tuned per painting (bench/contact_sheet.py) so none overwhelms the photo.
+                    theme.default_params = entry.get("default_params", {})
                 needs_image = is_new or not _present(theme.image) or not _present(theme.thumbnail)
                 if needs_image:
                     with path.open("rb") as fh:
