@@ -86,7 +86,7 @@ class StyleParams(_Params):
     exact_iterations: bool = False
     # Converged: the total loss falls by less than this share per iteration, averaged over the
     # last ten iterations of a scale. Measured at 512 px (bench/judge.py; the old default of 300
-    # iterations at one scale: 0.032 style, 0.63 content distance, 540 s): 0.005 took 130 s for
+    # iterations at one scale: 0.032 style, 0.63 content distance, 574 s): 0.005 took 130 s for
     # 0.032 and 0.69; 0.007 110 s for 0.034 and 0.71; 0.01 92 s for 0.034 and 0.75.
     tolerance: float = 0.007
     optimizer: Literal["lbfgs", "adam"] = "lbfgs"
