@@ -120,7 +120,8 @@ def test_it_rejects_a_zero_weight(alice_api, photo, starry):
 @pytest.mark.parametrize("name, value", [
     ("iterations", -5), ("iterations", "many"), ("size", 8), ("optimizer", "sgd"),
     ("style_layers", ["relu9_9"]), ("init", "/etc/passwd"), ("seed", -1), ("beta1", 1.5),
-    ("scales", [256, 128]), ("content_weight", "NaN"),
+    ("scales", [256, 128]), ("content_weight", "NaN"), ("tolerance", 1.5), ("tolerance", -1),
+    ("exact_iterations", "sometimes"), ("multi_scale", 3),
 ])
 def test_it_names_the_parameter_with_a_wrong_value(alice_api, photo, starry, name, value):
     r = alice_api.post(LIST, {**design_body(photo.pk), name: value}, format="json")

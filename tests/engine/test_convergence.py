@@ -99,3 +99,19 @@ def test_expected_work_counts_pixels_times_iterations(params):
     assert expected_work((1024, 768), multi) == pytest.approx(
         (EXPECTED_ITERATIONS * 128 * 96 + 40 * 256 * 192 + EXPECTED_ITERATIONS * 512 * 384) / 1e6)
     assert math.isfinite(expected_work((1, 4096), multi))
+
+
+@pytest.mark.parametrize("tolerance", [-0.1, 1.0, float("nan"), float("inf"), "0.01", True])
+def test_it_rejects_a_tolerance_that_is_not_a_share(params, tolerance):
+    from engine import ParamError
+
+    with pytest.raises(ParamError, match="tolerance"):
+        params.replace(tolerance=tolerance)
+
+
+@pytest.mark.parametrize("name", ["exact_iterations", "multi_scale"])
+def test_it_rejects_a_switch_that_is_not_true_or_false(params, name):
+    from engine import ParamError
+
+    with pytest.raises(ParamError, match=f"{name}: must be true or false"):
+        params.replace(**{name: "yes"})

@@ -92,3 +92,17 @@ def test_the_form_shows_the_estimate_of_what_it_holds(alice_client, alice, photo
                                                (3600, "1 h"), (4800, "1 h 20 min")])
 def test_durations_read_as_a_person_would_say_them(seconds, said):
     assert estimates.duration(seconds) == said
+
+
+@pytest.mark.parametrize("query", [
+    {"photo": "abc"}, {"photo": "99999"}, {},
+    {"size": "-5"}, {"size": "nan"}, {"tolerance": "2"}, {"iterations": "1e9"},
+    {"themes-TOTAL_FORMS": "x"}, {"scales": "a,b"}, {"mode": "warp"},
+])
+def test_nonsense_in_the_query_gives_no_estimate_or_a_plain_one_never_an_error(
+        alice_client, alice, photo, starry, query):
+    _finished(alice, photo, starry, elapsed=20.0, work=10.0)
+    response = alice_client.get(URL, {**_query(photo), **query})
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) >= {"text"} and (data.get("seconds") is None or data["seconds"] >= 0)
