@@ -48,16 +48,18 @@ def stylize(
     free_memory: int | None = None,
 ) -> Iterator[Step]:
     """Style `content` after `styles`; one `Step` per iteration, the image on snapshot steps
-    (every `params.snapshot_every`-th iteration) and on the last one, at full size.
+    (every `params.snapshot_every`-th iteration) and on the last one, whose `stopped` says why.
 
-    Multi-scale (`params.schedule`, e.g. 128, 256, 512): the iterations are shared by time
-    (see `plan`), so the cheap coarse scales get many; each scale starts from the previous
-    result upscaled, and the style images are resized with the content to
-    `style_scale` times the scale's long side.
+    Each scale stops once it has converged (engine/convergence.py), at most at its share of
+    `params.iterations` (see `schedule.plan`; `exact_iterations` runs every one). Multi-scale
+    (`params.schedule`, e.g. 128, 256, 512): each scale starts from the previous result
+    upscaled, and the style images are resized with the content to `style_scale` times the
+    scale's long side.
 
     Resuming a run that stopped after `start_iteration` iterations: pass its last image as
-    `init_image`; the remaining iterations run at the scale(s) they belong to, the count goes on.
-    The optimizer's memory (L-BFGS history, Adam moments) starts afresh.
+    `init_image`; the run goes on at the scale that image was painted at (an exact run: the
+    scale its next iteration belongs to), the count goes on. The optimizer's memory (L-BFGS
+    history, Adam moments) starts afresh.
 
     Bad arguments raise `ParamError` here, at the call, and so does a size whose estimated
     peak memory (engine/memory.py) exceeds `free_memory` bytes (default: what the device has
