@@ -28,7 +28,8 @@ from judge import Judge  # noqa: E402
 
 from engine import StyleParams, load_backbone, stylize  # noqa: E402
 from engine.images import load_image, save_image, to_tensor  # noqa: E402
-from engine.loop import _deepest, _objective  # noqa: E402
+from engine.loop import _objective  # noqa: E402
+from engine.weighting import deepest_layer  # noqa: E402
 from engine.schedule import plan  # noqa: E402
 
 
@@ -48,7 +49,7 @@ def run(content, style, params, budget: float | None):
 @torch.no_grad()
 def score(image, content, style, params) -> dict[str, float]:
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device="cpu",
-                        last_layer=_deepest(params))
+                        last_layer=deepest_layer(params))
     c = to_tensor(content).unsqueeze(0)  # (1, 3, H, W)
     objective = _objective(net, c, [style], params, params.size, "cpu")
     x = to_tensor(image).unsqueeze(0)

@@ -44,7 +44,8 @@ def one(optimizer: str, size: int, args) -> dict:
 
     from engine import StyleParams, load_backbone, stylize
     from engine.images import load_image
-    from engine.loop import LBFGS_HISTORY, _deepest
+    from engine.loop import LBFGS_HISTORY
+    from engine.weighting import deepest_layer
 
     rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     params = StyleParams(size=size, iterations=args.iterations + LBFGS_HISTORY + 2,
@@ -54,7 +55,7 @@ def one(optimizer: str, size: int, args) -> dict:
     content = load_image(SHARED / "images/content/tubingen.jpg", max_side=size)
     style = load_image(SHARED / "images/style/starry_night.jpg", max_side=size)
     device = torch.device("cuda" if args.device == "cuda" else "cpu")
-    deepest = _deepest(params)
+    deepest = deepest_layer(params)
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
                         last_layer=deepest)
     w, h = content.size

@@ -39,11 +39,11 @@ from PIL import Image  # noqa: E402
 from engine import StyleParams, load_backbone, stylize  # noqa: E402
 from engine.device import resolve_device  # noqa: E402
 from engine.images import load_image, resize_long_side, resize_to, to_tensor  # noqa: E402
-from engine.loop import _deepest  # noqa: E402
-from engine.losses import ContentLoss, StyleLoss, normalized  # noqa: E402
+from engine.losses import ContentLoss, StyleLoss  # noqa: E402
 from engine.network import (DEFAULT_BLOCKS, DEFAULT_WIDTH, TransformerNet, apply,  # noqa: E402
                             load_network)
 from engine.params import TrainParams  # noqa: E402
+from engine.weighting import deepest_layer, normalized  # noqa: E402
 from engine.training import load_photos, train  # noqa: E402
 
 TRAIN_DEFAULTS = TrainParams()
@@ -98,7 +98,7 @@ def training_time(args) -> None:
     params = TrainParams(size=args.train_size, batch=args.batch, steps=args.steps + 3,
                          backbone="vgg16", weights=args.weights, device="cpu", seed=0,
                          sample_every=0, checkpoint_every=0)
-    deepest = _deepest(params)  # the same cut `train()` makes
+    deepest = deepest_layer(params)  # the same cut `train()` makes
     backbone = load_backbone("vgg16", args.weights, pooling=params.pooling, last_layer=deepest)
     style = load_image(SHARED / "images/style/starry_night.jpg", max_side=1024)
     steps = train([style], load_photos(args.photos), params)

@@ -9,13 +9,14 @@ Every failure is an `ImageError` whose message is meant for the person who sent 
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import secrets
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Callable, ContextManager
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -44,7 +45,8 @@ Source = str | os.PathLike | BinaryIO
 
 
 def load_image(source: Source, *, max_side: int | None = None,
-               max_pixels: int = MAX_PIXELS) -> Image.Image:
+               max_pixels: int = MAX_PIXELS,
+               reserve: Callable[[int], ContextManager] | None = None) -> Image.Image:
     """Read `source` (a path, or a binary file object read from its current position, left open)
     as a fully decoded 8-bit RGB image.
 
@@ -52,25 +54,28 @@ def load_image(source: Source, *, max_side: int | None = None,
     scaled down to 8 bits; an animated GIF gives its first frame; colours with an embedded ICC profile
     are converted to sRGB. With `max_side`, the image is downscaled (LANCZOS) so its long side is at
     most `max_side` pixels. Raises `ImageError` for anything that cannot be used.
+
+    `reserve(pixels)`, when given, is entered with the image's pixel count (from its header)
+    around the decoding: a server holds the memory of its decodes to a budget with it.
     """
     if max_side is not None and max_side < 1:
         raise ValueError(f"max_side must be at least 1, not {max_side}")
     fp = _open_source(source)
     try:
         im = _open(fp, max_pixels)
-        with im:
+        # The reservation ends after the image is closed: its pixels are freed inside it.
+        with (reserve or _no_reservation)(im.width * im.height), im:
             if max_side is not None and im.format == "JPEG":
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale (never below max_side on the short
                 # side): a big photo shrunk for the engine decodes several times faster.
                 im.draft(im.mode, (max_side, max_side))
             _decode(im)
-            img = _upright(im)
-            img = _to_rgb(img)
+            img = _to_rgb(_upright(im))
+            if max_side is not None and max(img.size) > max_side:
+                img = resize_long_side(img, max_side)
     finally:
         if fp is not source:
             fp.close()
-    if max_side is not None and max(img.size) > max_side:
-        img = resize_long_side(img, max_side)
     img.info.clear()  # nothing of the original file's metadata travels further
     return img
 
@@ -169,6 +174,11 @@ def thumbnail(img: Image.Image, px: int) -> Image.Image:
 
 
 # --- reading, step by step -----------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _no_reservation(pixels: int):
+    yield
+
 
 def _open_source(source: Source) -> BinaryIO:
     """A readable binary file positioned at the image's first byte; refuses empty input."""

@@ -21,13 +21,15 @@ from .backbone import load_backbone
 from .convergence import EXPECTED_ITERATIONS, Convergence
 from .device import free_memory as device_free_memory
 from .device import resolve_device
+from .errors import EngineError
 from .images import load_image, resize_long_side, resize_to, to_image, to_tensor
-from .layers import LAYER_INDEX, min_side
-from .losses import build_objective, content_weights, style_weights
+from .layers import min_side
+from .losses import build_objective
 from .memory import check_fits
 from .params import ParamError, StyleParams, check_styles
-from .schedule import dims, pixels, plan
+from .schedule import check_sizes, pixels, plan
 from .step import STOPPED_CONVERGED, STOPPED_ITERATIONS, Step
+from .weighting import content_weights, deepest_layer, style_weights
 
 # L-BFGS curvature pairs kept. Each pair costs 2 copies of the image (2 x 2.4 MB at 512x384), so
 # jcjohnson's 100 would cost 470 MB of RAM at 512 px; 20 costs 94 MB, and 10 already reached
@@ -71,13 +73,7 @@ def stylize(
         raise ParamError("start_iteration", f"must be from 0 to {params.iterations - 1}")
     if init_image is None and start_iteration > 0:
         raise ParamError("init_image", "resuming (start_iteration > 0) needs the last image")
-    need = min_side(_deepest(params))
-    for size, _, _ in plan(params):
-        w, h = dims(content.size, size)
-        if min(w, h) < need:
-            raise ParamError("scales" if size < params.size else "size",
-                             f"at {size} px the image is {w}x{h}; the network needs at least "
-                             f"{need} px on each side")
+    check_sizes(content.size, params)
     if init_image is None and params.init not in ("content", "noise"):
         init_image = load_image(params.init)  # ImageError now, not after minutes of work
     device = resolve_device(params.device)
@@ -90,7 +86,7 @@ def stylize(
 def _run(content, styles, params, device, seed, start_iteration, init_image) -> Iterator[Step]:
     started = time.perf_counter()
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
-                        last_layer=_deepest(params))
+                        last_layer=deepest_layer(params))
     todo = _scales_to_run(params, start_iteration, init_image)
     cost = {size: pixels(content.size, size) for size, _ in todo}  # per iteration, at each scale
     x = None  # the image being optimized, (1, 3, H, W)
@@ -143,6 +139,11 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
                 with torch.no_grad():
                     x.clamp_(0, 1)  # Adam steps are small: keep pixels in range as we go
             clock.done(size, cost[size])
+            if not all(map(math.isfinite, losses.values())):
+                raise EngineError(
+                    f"The painting went wrong at iteration {iteration}: its losses are no longer "
+                    "finite numbers. The parameters are too extreme (a very large weight, or "
+                    "Adam's learning rate): try again with the defaults.")
             watch.add(losses["total"])
             converged = not params.exact_iterations and watch.converged
             stopped = None
@@ -203,19 +204,13 @@ def _upscale(t: torch.Tensor, size_hw: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(t, size=size_hw, mode="bicubic", align_corners=False)
 
 
-def _deepest(params: StyleParams) -> str:
-    """The deepest layer with a weight: the network is cut after it."""
-    used = set(content_weights(params)) | set(style_weights(params)) or {params.style_layers[0]}
-    return max(used, key=LAYER_INDEX[params.backbone].__getitem__)
-
-
 @torch.no_grad()
 def _objective(net, c, styles, params, size, device):
     """The objective at one scale, its targets computed once."""
     layers_c, layers_s = set(content_weights(params)), set(style_weights(params))
     content_features = net(c, layers_c) if layers_c else {}
     style_features = []
-    need = min_side(_deepest(params))
+    need = min_side(deepest_layer(params))
     for style in styles:
         w, h = style.size
         # At least `need` px on the short side, or the deepest layers would have no pixels.

@@ -28,6 +28,11 @@ SUGGESTED_SIZES = (256, 512, 1024, 1536)
 # The automatic coarse-to-fine schedule halves the size down to this long side (see `schedule`).
 MIN_AUTO_SCALE = 128
 MAX_ITERATIONS = 100_000
+# Loss and blend weights beyond this only push the losses towards infinity (each loss is a
+# relative error around 1, engine/losses.py), and so does a style layer exponent beyond
+# MAX_LAYER_EXP (its layer weights are (i + 1) ** exp).
+MAX_WEIGHT = 1e6
+MAX_LAYER_EXP = 10.0
 
 
 class ParamError(EngineError, ValueError):
@@ -165,8 +170,11 @@ def check_styles(styles, blend) -> None:
 def _validate_losses(p) -> None:
     """The loss fields StyleParams and TrainParams share (the same loss modules read them)."""
     need, is_num = _need, _is_num
-    for name in ("content_weight", "style_weight", "tv_weight", "style_layer_weight_exp"):
-        need(is_num(getattr(p, name)) and getattr(p, name) >= 0, name, "must be a number >= 0")
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        need(is_num(getattr(p, name)) and 0 <= getattr(p, name) <= MAX_WEIGHT, name,
+             f"must be a number from 0 to {MAX_WEIGHT:g}")
+    need(is_num(p.style_layer_weight_exp) and 0 <= p.style_layer_weight_exp <= MAX_LAYER_EXP,
+         "style_layer_weight_exp", f"must be a number from 0 to {MAX_LAYER_EXP:g}")
     need(is_num(p.content_weight_blend) and 0 <= p.content_weight_blend <= 1,
          "content_weight_blend", "must be between 0 and 1")
     need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale",
@@ -180,8 +188,8 @@ def _validate_losses(p) -> None:
         need(not unknown, name, f"unknown layer {', '.join(map(str, unknown))} for {p.backbone}")
     if p.style_blend_weights is not None:
         w = p.style_blend_weights
-        need(all(is_num(x) and x >= 0 for x in w) and sum(w) > 0, "style_blend_weights",
-             "must be numbers >= 0 with a positive sum")
+        need(all(is_num(x) and 0 <= x <= MAX_WEIGHT for x in w) and sum(w) > 0,
+             "style_blend_weights", f"must be numbers from 0 to {MAX_WEIGHT:g} with a positive sum")
 
 
 def _validate_run(p) -> None:
@@ -212,10 +220,11 @@ def validate(p: StyleParams) -> None:
     need(len(p.schedule) <= p.iterations, "iterations", "must be at least the number of scales")
     need(isinstance(p.init, str) and p.init != "", "init", "must be content, noise or an image path")
     _validate_run(p)
-    need(is_num(p.learning_rate) and p.learning_rate > 0, "learning_rate", "must be > 0")
+    need(is_num(p.learning_rate) and 0 < p.learning_rate <= 1, "learning_rate",
+         "must be > 0 and at most 1")
     need(is_num(p.beta1) and 0 <= p.beta1 < 1, "beta1", "must be in [0, 1)")
     need(is_num(p.beta2) and 0 <= p.beta2 < 1, "beta2", "must be in [0, 1)")
-    need(is_num(p.epsilon) and p.epsilon > 0, "epsilon", "must be > 0")
+    need(is_num(p.epsilon) and 0 < p.epsilon <= 1, "epsilon", "must be > 0 and at most 1")
     need(is_int(p.snapshot_every) and p.snapshot_every >= 0, "snapshot_every",
          "must be an integer >= 0")
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 
 from .convergence import EXPECTED_ITERATIONS
-from .params import StyleParams
+from .layers import min_side
+from .params import ParamError, StyleParams
+from .weighting import deepest_layer
 
 # The full size's share of a multi-scale run's time (see `plan`). Measured with
 # bench/engine_quality.py (512 px, 128 -> 256 -> 512, the time of 60 single-scale iterations):
@@ -49,6 +51,20 @@ def plan(params: StyleParams) -> list[tuple[int, int, int]]:
         out.append((scale, first, first + n - 1))
         first += n
     return out
+
+
+def check_sizes(size_wh: tuple[int, int], params: StyleParams) -> None:
+    """ParamError when the image, at some scale of the run, is too thin for the network: the
+    deepest layer in use needs a few pixels on each side (16 for relu5_1). Torch-free, so the
+    site refuses such a job when it is asked for, not minutes later on the worker."""
+    need = min_side(deepest_layer(params))
+    for size, _, _ in plan(params):
+        w, h = dims(size_wh, size)
+        if min(w, h) < need:
+            raise ParamError("scales" if size < params.size else "size",
+                             f"at {size} px the picture is {w}x{h} px and the network needs at "
+                             f"least {need} px on each side: choose a larger size, or a photo "
+                             "that is less long and thin")
 
 
 def dims(size_wh: tuple[int, int], long_side: int) -> tuple[int, int]:

@@ -28,9 +28,10 @@ from .device import resolve_device
 from .errors import EngineError, ImageError
 from .images import load_image, resize_long_side, to_image, to_tensor
 from .layers import LAYER_INDEX
-from .losses import build_objective, content_weights, style_weights
+from .losses import build_objective
 from .network import TransformerNet, network_file
 from .params import ParamError, TrainParams, check_styles
+from .weighting import content_weights, style_weights
 
 # Photos are kept in memory with this short side (times the crop size): room for crops of
 # 1x to 2x the crop size, which vary the scale of what the network sees.

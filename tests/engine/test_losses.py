@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from engine.losses import (ContentLoss, LayerApply, Scale, StyleLoss, SumLoss, TVLoss,
-                           build_objective, content_blend, gram, layer_weights, normalized)
+                           build_objective, gram)
 from engine.params import StyleParams
+from engine.weighting import content_blend, layer_weights, normalized
 
 # One image, 2 channels, 2x2 pixels.
 F1 = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]], [[0.0, 1.0], [0.0, 1.0]]]])

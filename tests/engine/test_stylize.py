@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from engine import ParamError, stylize
+from engine import EngineError, ParamError, stylize
 from engine.backbone import VGGFeatures
 from engine.color import rgb_to_ycbcr
 from engine.images import resize_long_side, save_image, to_tensor
@@ -231,7 +231,7 @@ def test_a_style_image_too_small_for_the_network_is_enlarged(content, style, par
 
 def test_it_rejects_a_size_too_small_for_the_network(style, params):
     panorama = Image.new("RGB", (200, 20), (90, 120, 200))
-    with pytest.raises(ParamError, match="size: at 48 px the image is 48x5"):
+    with pytest.raises(ParamError, match="size: at 48 px the picture is 48x5 px"):
         stylize(panorama, [style], params)
     with pytest.raises(ParamError, match="scales"):
         stylize(panorama, [style], params.replace(size=400, scales=(48,)))
@@ -240,3 +240,22 @@ def test_it_rejects_a_size_too_small_for_the_network(style, params):
 def test_a_zero_content_weight_paints_the_style_alone(content, style, params):
     steps = run(content, [style], params.replace(content_weight=0.0, iterations=2))
     assert steps[-1].losses["content"] == 0.0 and steps[-1].losses["style"] > 0
+
+
+def test_losses_that_stop_being_finite_fail_the_run_with_a_word_about_the_parameters(
+        content, style, random_params, monkeypatch):
+    import engine.loop
+
+    build = engine.loop.build_objective
+
+    def exploding(*args, **kwargs):  # the objective as a huge weight would make it
+        objective = build(*args, **kwargs)
+        original = objective.forward
+        objective.forward = lambda image, features: {
+            k: v * float("inf") for k, v in original(image, features).items()}
+        return objective
+
+    monkeypatch.setattr(engine.loop, "build_objective", exploding)
+    with pytest.raises(EngineError, match="iteration 1: its losses are no longer finite.*"
+                                          "parameters are too extreme"):
+        run(content, [style], random_params)
