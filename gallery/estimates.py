@@ -3,16 +3,13 @@
 The worker records each painting's work (megapixel-iterations: every iteration counts the pixels
 of its scale, engine/schedule.py) beside its time; their ratio is the worker's speed. A new job's
 time is the median speed of the latest paintings times the work `engine.schedule.expected_work`
-expects of it, so it follows the machine the worker really runs on. Its wait is the time of the
-full paintings ahead of it (a running one's own remaining time, a queued one's expected time),
-shared by the workers.
+expects of it, so it follows the machine the worker really runs on. Its wait is when the fair
+queue (gallery/queue.py) would start it, behind the paintings it would wait for.
 """
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-
-from django.conf import settings
 
 from engine.params import ParamError, StyleParams
 from engine.schedule import expected_work
@@ -65,26 +62,32 @@ def painting_seconds(params: dict, photo_size: tuple[int, int], speed: float) ->
     return speed * expected_work(photo_size, resolved)
 
 
-def queue_wait(speed: float) -> float:
-    """Seconds before a painting submitted now starts: the full paintings ahead of it."""
-    ahead = Job.objects.filter(mode=Job.Mode.FULL, status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
-    total = 0.0
-    for job in ahead.select_related("photo").only("status", "remaining", "params", "photo__width",
-                                                   "photo__height"):
-        if job.status == Job.Status.RUNNING:
-            total += job.remaining or 0.0
-        elif job.photo is not None:
-            total += painting_seconds(job.params, (job.photo.width, job.photo.height), speed)
-    return total / max(1, int(settings.Q_CLUSTER.get("workers", 1)))
+def queued_seconds(job_ids, speed: float) -> dict[int, float]:
+    """Expected seconds of each of these queued paintings (0 for one whose photo is gone: it
+    fails at once)."""
+    jobs = Job.objects.filter(pk__in=job_ids).select_related("photo").only(
+        "params", "photo__width", "photo__height")
+    return {job.pk: painting_seconds(job.params, (job.photo.width, job.photo.height), speed)
+            if job.photo is not None else 0.0 for job in jobs}
 
 
-def estimate(*, photo, params: dict) -> Estimate:
-    """The estimate for a painting of `photo` with these resolved parameters."""
+def estimate_seconds(*, photo, params: dict) -> float | None:
+    """Expected seconds of a painting of `photo` with these resolved parameters, or None
+    before any painting has been measured."""
+    speed, _ = measured_speed()
+    return None if speed is None else painting_seconds(params, (photo.width, photo.height), speed)
+
+
+def estimate(*, owner, photo, params: dict) -> Estimate:
+    """The estimate for a painting of `photo` with these resolved parameters, if `owner`
+    submitted it now."""
+    from .queue import NEWCOMER, places
+
     speed, jobs = measured_speed()
     if speed is None:
         return Estimate(None, None, 0)
-    return Estimate(painting_seconds(params, (photo.width, photo.height), speed),
-                    queue_wait(speed), jobs)
+    wait = places(Job.Mode.FULL, newcomer=owner.pk)[NEWCOMER].starts_in
+    return Estimate(painting_seconds(params, (photo.width, photo.height), speed), wait, jobs)
 
 
 def duration(seconds: float) -> str:

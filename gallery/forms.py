@@ -16,12 +16,11 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 
 from engine.layers import LAYER_NAMES
-from engine.params import INIT_KINDS, SUGGESTED_SIZES, StyleParams
+from engine.params import INIT_KINDS, MAX_WEIGHT, SUGGESTED_SIZES, StyleParams
 
 from . import selectors
+from .limits import MAX_STRENGTH
 from .models import Job
-
-MAX_THEMES = 5  # themes blended in one job
 
 # Fields of the main section, in order; every other job parameter goes under "Advanced".
 MAIN_FIELDS = ("size", "iterations", "preserve_colors")
@@ -118,7 +117,19 @@ class SignUpForm(UserCreationForm):
 
 class PhotoUploadForm(forms.Form):
     # A FileField, not an ImageField: decoding and every check is services.photo_create's.
-    image = forms.FileField(label="Photo")
+    image = forms.FileField(label="Photo", required=False)
+
+    def __init__(self, *args, refusal: str | None = None, **kwargs):
+        """`refusal`: why the upload handler stopped the body (gallery.uploads.refusal)."""
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def clean(self):
+        if self.refusal:
+            self.add_error("image", ValidationError(self.refusal, code="too_large"))
+        elif not self.cleaned_data.get("image") and "image" not in self.errors:
+            self.add_error("image", ValidationError("Choose a photo to upload.", code="required"))
+        return self.cleaned_data
 
 
 class ThemeWeightForm(forms.Form):
@@ -126,7 +137,8 @@ class ThemeWeightForm(forms.Form):
         queryset=None, to_field_name="slug", empty_label="Choose a painting…",
         error_messages={"invalid_choice": "Choose one of the themes."},
     )
-    weight = forms.FloatField(initial=1.0, widget=forms.NumberInput(attrs={"step": "any", "min": "0"}))
+    weight = forms.FloatField(initial=1.0, max_value=MAX_WEIGHT,
+                              widget=forms.NumberInput(attrs={"step": "any", "min": "0"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,7 +176,7 @@ class BaseThemeWeightFormSet(forms.BaseFormSet):
 
 ThemeWeightFormSet = forms.formset_factory(
     ThemeWeightForm, formset=BaseThemeWeightFormSet, extra=0, min_num=1, validate_min=True,
-    max_num=MAX_THEMES, validate_max=True,
+    max_num=settings.STYLE_MAX_THEMES, validate_max=True,
 )
 
 
@@ -182,7 +194,8 @@ class JobForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your photos."},
     )
     strength = forms.FloatField(
-        label="Style strength", initial=1.0, help_text="Scales the style weight.",
+        label="Style strength", initial=1.0, max_value=MAX_STRENGTH,
+        help_text="Scales the style weight.",
         widget=forms.NumberInput(attrs={"type": "range", "min": "0.1", "max": "5", "step": "0.1"}),
     )
 

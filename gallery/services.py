@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from engine.params import INIT_KINDS
 
+from . import estimates, limits, uploads
 from .models import Job, JobTheme, Photo, Theme, TrainingRun, TrainingSample
 
 log = logging.getLogger(__name__)
@@ -38,10 +40,6 @@ JOB_INIT_CHOICES = INIT_KINDS
 
 
 # --- images ------------------------------------------------------------------------------------
-
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
-
 
 def _upload_size(upload) -> int:
     size = getattr(upload, "size", None)
@@ -62,16 +60,13 @@ def decode_upload(upload, *, max_side: int | None = None):
     from engine.errors import ImageError
     from engine.images import load_image
 
-    limit = settings.STYLE_UPLOAD_MAX_BYTES
     size = _upload_size(upload)
-    if size > limit:
-        raise ValidationError(
-            f"The file is too large: {_megabytes(size)}; the limit is {_megabytes(limit)}.",
-            code="too_large",
-        )
+    if size > settings.STYLE_UPLOAD_MAX_BYTES:
+        raise ValidationError(uploads.too_large_message(size), code="too_large")
     try:
         upload.seek(0)
-        return load_image(upload, max_side=max_side, max_pixels=settings.STYLE_UPLOAD_MAX_PIXELS)
+        return load_image(upload, max_side=max_side, max_pixels=settings.STYLE_UPLOAD_MAX_PIXELS,
+                          reserve=uploads.decode_budget)
     except ImageError as exc:
         raise ValidationError(str(exc), code="invalid_image") from exc
 
@@ -356,7 +351,8 @@ def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params
     """Create a queued job of `photo` in the style of `themes` (theme, blend weight), in order.
 
     Every parameter is resolved and stored (see `resolve_params`), the seed included, so the job
-    is a complete record. The worker is told once the transaction commits. An instant job
+    is a complete record. The site's limits (gallery/limits.py: themes, strength, sizes, time,
+    the owner's queue) are checked first. The worker is told once the transaction commits. An instant job
     (`mode` "instant") needs every theme to have an instant network; it is painted in the
     instant lane in one pass (its size and preserve_colors are what it uses).
     """
@@ -367,6 +363,8 @@ def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params
         raise ValidationError({"photo": ValidationError("Choose one of your photos.", code="invalid")})
     if not themes:
         raise ValidationError({"themes": ValidationError("Choose at least one theme.", code="required")})
+    limits.check_themes(themes)
+    limits.check_strength(style_strength)
     seen = set()
     for theme, weight in themes:
         if not theme.is_active:
@@ -380,16 +378,16 @@ def job_create(*, owner, photo: Photo, themes: list[tuple[Theme, float]], params
             raise ValidationError({"mode": ValidationError(
                 f"The theme “{theme.title}” has no instant network yet: choose Full painting.",
                 code="not_instant")})
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
-            raise ValidationError({"themes": ValidationError(
-                "Each theme's weight must be a number greater than 0.", code="weight")})
-    if isinstance(style_strength, bool) or not isinstance(style_strength, (int, float)) \
-            or not style_strength > 0:
-        raise ValidationError({"style_strength": ValidationError(
-            "must be a number greater than 0", code="invalid")})
 
     resolved = resolve_params(themes=themes, params=params, style_strength=style_strength)
+    limits.check_job(params=resolved, photo_size=(photo.width, photo.height))
+    if mode == Job.Mode.FULL:
+        limits.check_time(seconds=estimates.estimate_seconds(photo=photo, params=resolved))
     with transaction.atomic():
+        # One writer per user at a time (a row lock; SQLite's IMMEDIATE transactions already
+        # serialize writers), so two requests at once cannot both take the last queue place.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        limits.check_queue(owner)
         job = Job.objects.create(
             owner=owner,
             photo=photo,

@@ -6,8 +6,9 @@ cluster (`Q_CLUSTER_NAME=instant manage.py qcluster`, settings.Q_CLUSTER["ALT_CL
 queue nothing long ever enters: an instant painting waits for at most other instant ones.
 
 `enqueue_job` is called once the job's transaction commits (services.job_create) and by the
-reaper. Duplicated tasks are harmless: a job is claimed by an atomic status change, so only one
-of them runs it.
+reaper. A full painting's task is a wake-up call: the worker runs the fairest queued painting,
+so the table, not the broker, decides the order. Duplicated tasks are harmless: a job is claimed
+by an atomic status change, so only one of them runs it, and a spare call finds nothing to do.
 """
 from django_q.tasks import async_task
 
@@ -32,18 +33,24 @@ def enqueue_job(job_id: int) -> str | None:
     return async_task("gallery.tasks.run_job", job_id, group=TASK_GROUP, task_name=f"job-{job_id}")
 
 
+def wake_worker() -> str:
+    """One more wake-up call for a full-painting worker (see `run_job`)."""
+    return async_task("gallery.tasks.run_job", None, group=TASK_GROUP, task_name="job-next")
+
+
 def enqueue_training(run_id: int) -> str:
     """Queue training run `run_id` on the main cluster (it takes as long as a painting)."""
     return async_task("gallery.tasks.run_training", run_id, group=TASK_GROUP,
                       task_name=f"training-{run_id}")
 
 
-def run_job(job_id: int) -> str:
-    """Run job `job_id` to its end (succeeded, failed or cancelled); never raises for a job's
-    failure, which is recorded on the job. Returns the outcome."""
-    from .worker.runner import run_job as run  # torch is imported in the worker, not the site
+def run_job(job_id: int | None = None) -> str:
+    """A wake-up call for a full-painting worker: it runs the fairest queued painting to its
+    end (gallery/queue.py), which need not be `job_id`, the job whose creation sent the call.
+    Never raises for a job's failure, which is recorded on the job. Returns the outcome."""
+    from .worker.runner import run_next_job  # torch is imported in the worker, not the site
 
-    return run(job_id)
+    return run_next_job()
 
 
 def run_instant_job(job_id: int) -> str:

@@ -4,6 +4,7 @@ See the "Configuration" table in the README for the variables.
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "gallery",
 ]
 
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out log-in
 ]
 
 ROOT_URLCONF = "stylesite.urls"
@@ -104,6 +107,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in lockout (django-axes): after STYLE_LOGIN_FAILURES wrong passwords for one username from
+# one address, that pair is refused for STYLE_LOGIN_LOCKOUT_MINUTES (pages: 429 with a page; API
+# token: 429), however right the next password is. Sign-ups: STYLE_SIGNUP_RATE per address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("STYLE_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("STYLE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+STYLE_SIGNUP_RATE = envstr("STYLE_SIGNUP_RATE", "10/h")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -130,11 +147,23 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 
 # Uploads: limits in bytes and pixels, checked before anything is written.
-STYLE_UPLOAD_MAX_BYTES = envint("STYLE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
-STYLE_UPLOAD_MAX_PIXELS = envint("STYLE_UPLOAD_MAX_PIXELS", 40_000_000)
-STYLE_PHOTO_MAX_SIDE = envint("STYLE_PHOTO_MAX_SIDE", 2048)
+STYLE_UPLOAD_MAX_BYTES = envint("STYLE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+STYLE_UPLOAD_MAX_PIXELS = envint("STYLE_UPLOAD_MAX_PIXELS", 40_000_000, minimum=4096)
+STYLE_PHOTO_MAX_SIDE = envint("STYLE_PHOTO_MAX_SIDE", 2048, minimum=64)
 DATA_UPLOAD_MAX_MEMORY_SIZE = STYLE_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload over the limit is refused while it streams (gallery/uploads.py); a bigger one that
+# passes is spooled here, where the hourly clean-up (gallery/cleanup.py) finds what a killed
+# server left behind.
+FILE_UPLOAD_HANDLERS = [
+    "gallery.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+# Memory the web process may spend decoding uploads at once (gallery/uploads.py).
+STYLE_DECODE_BUDGET_MB = envint("STYLE_DECODE_BUDGET_MB", 512, minimum=16)
 
 # Engine: which backbone and weights the worker uses.
 STYLE_WEIGHTS = envstr("STYLE_WEIGHTS", "") or None
@@ -149,7 +178,11 @@ CSRF_COOKIE_SECURE = _HTTPS
 SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = _HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_PROXY", False) else None
+_BEHIND_PROXY = envbool("DJANGO_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _BEHIND_PROXY else None
+if _BEHIND_PROXY:  # the log-in lockout keys on the client's address, which the proxy forwards
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = 1
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -164,12 +197,14 @@ LOGGING = {
 # The worker: django-q2 with the Django ORM as broker (nothing else to start) or Redis when
 # REDIS_URL is set. A style job runs for minutes: `retry` must exceed `timeout` or the broker hands
 # the task out again while it still runs. One worker per GPU (or one on a CPU: torch uses every core).
-STYLE_JOB_TIMEOUT = envint("STYLE_JOB_TIMEOUT", 4 * 3600)
+# STYLE_JOB_TIMEOUT is a painting's time limit: the worker stops it there with a message for its
+# owner, and django-q kills a task 5 minutes later as the last resort.
+STYLE_JOB_TIMEOUT = envint("STYLE_JOB_TIMEOUT", 2 * 3600, minimum=60)
 Q_CLUSTER = {
     "name": "stylegallery",
-    "workers": envint("STYLE_WORKERS", 1),
-    "timeout": STYLE_JOB_TIMEOUT,
-    "retry": STYLE_JOB_TIMEOUT + 600,
+    "workers": envint("STYLE_WORKERS", 1, minimum=1),
+    "timeout": STYLE_JOB_TIMEOUT + 300,
+    "retry": STYLE_JOB_TIMEOUT + 900,
     "max_attempts": 1,
     "catch_up": False,
     "save_limit": 250,
@@ -178,7 +213,7 @@ Q_CLUSTER = {
     # own queue, so an instant painting (about a second) never waits behind a full one.
     "ALT_CLUSTERS": {
         "instant": {
-            "workers": envint("STYLE_INSTANT_WORKERS", 1),
+            "workers": envint("STYLE_INSTANT_WORKERS", 1, minimum=1),
             "timeout": 300,
             "retry": 900,
         },
@@ -191,11 +226,19 @@ else:
 # Crash recovery (gallery/worker/reaper.py): a running job without a heartbeat (saved with its
 # progress, every second or so) for STYLE_STALE_SECONDS lost its worker; it is resumed from its last
 # snapshot, or marked failed once it has been claimed STYLE_MAX_ATTEMPTS times.
-STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 120)
-STYLE_MAX_ATTEMPTS = envint("STYLE_MAX_ATTEMPTS", 3)
+STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 120, minimum=10)
+STYLE_MAX_ATTEMPTS = envint("STYLE_MAX_ATTEMPTS", 3, minimum=1)
 # Memory a painting may use on a worker, in MB; 0: whatever its device has free when the job
 # starts. A size whose estimated peak (engine/memory.py) does not fit is refused before it runs.
-STYLE_WORKER_MEMORY_MB = envint("STYLE_WORKER_MEMORY_MB", 0)
+STYLE_WORKER_MEMORY_MB = envint("STYLE_WORKER_MEMORY_MB", 0, minimum=0)
+# What one job and one user may ask of the workers (gallery/limits.py): the same for the form,
+# "try again" and the API.
+STYLE_MAX_SIZE = envint("STYLE_MAX_SIZE", 1536, minimum=64)  # px, long side of a painting
+STYLE_MAX_ITERATIONS = envint("STYLE_MAX_ITERATIONS", 1000, minimum=1)
+STYLE_MAX_SNAPSHOTS = envint("STYLE_MAX_SNAPSHOTS", 100, minimum=0)  # kept per job
+STYLE_MAX_THEMES = envint("STYLE_MAX_THEMES", 5, minimum=1)  # blended in one job
+STYLE_MAX_QUEUED_JOBS = envint("STYLE_MAX_QUEUED_JOBS", 10, minimum=1)  # per user, waiting
+STYLE_MAX_RUNNING_JOBS = envint("STYLE_MAX_RUNNING_JOBS", 1, minimum=1)  # per user, at once
 # Instant networks: the folder of photographs a theme's network is trained on (staff start the
 # training from the admin or the API; see gallery/themes/networks/README.md for a training set).
 STYLE_TRAINING_PHOTOS = Path(envstr("STYLE_TRAINING_PHOTOS", str(DATA_DIR / "training-photos")))
@@ -211,7 +254,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
-    "PAGE_SIZE": envint("STYLE_API_PAGE_SIZE", 20),
+    "PAGE_SIZE": envint("STYLE_API_PAGE_SIZE", 20, minimum=1),
     "DEFAULT_THROTTLE_CLASSES": [
         "gallery.api.throttling.UserRateThrottle",
         "gallery.api.throttling.AnonRateThrottle",
@@ -221,6 +264,11 @@ REST_FRAMEWORK = {
         "anon": envstr("STYLE_API_ANON_RATE", "30/min"),
         "job_create": envstr("STYLE_API_JOB_RATE", "30/hour"),
     },
+    "DEFAULT_PARSER_CLASSES": [
+        "gallery.api.parsers.JSONParser",  # a body nested too deeply is a 400, not a crash
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "gallery.api.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

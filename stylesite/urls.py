@@ -12,3 +12,7 @@ urlpatterns = [
     # The gallery's pages, plus the API token page (gallery:api-token) that gallery.api owns.
     path("", include((gallery_urls.urlpatterns + api_urls.page_urlpatterns, gallery_urls.app_name))),
 ]
+
+# JSON under /api/, pages elsewhere (gallery/api/errors.py).
+handler400 = "gallery.api.errors.bad_request"
+handler500 = "gallery.api.errors.server_error"

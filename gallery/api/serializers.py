@@ -12,6 +12,7 @@ import json
 import types
 import typing
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +21,7 @@ from rest_framework import serializers
 
 from engine.params import StyleParams
 
-from .. import selectors, services
+from .. import queue, selectors, services
 from ..models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun, TrainingSample
 
 
@@ -148,6 +149,8 @@ class PhotoSerializer(serializers.ModelSerializer):
 # Parameters a client does not choose: the worker's own (services.WORKER_PARAMS), and the style
 # blend weights, which are the themes' weights.
 _NOT_FROM_CLIENT = frozenset(services.WORKER_PARAMS) | {"style_blend_weights"}
+# The longest list parameter a client may send (VGG19 has 16 relu layers).
+MAX_LIST = 32
 _SCALAR_FIELDS = {
     bool: serializers.BooleanField,
     int: serializers.IntegerField,
@@ -174,8 +177,9 @@ def _field_for(f: dataclasses.Field, hint) -> serializers.Field:
         return serializers.ChoiceField(choices=services.JOB_INIT_CHOICES, **kwargs)
     if typing.get_origin(hint) is typing.Literal:
         return serializers.ChoiceField(choices=args, **kwargs)
-    if typing.get_origin(hint) is tuple:  # tuple[X, ...]
-        return serializers.ListField(child=_SCALAR_FIELDS[args[0]](), **kwargs)
+    if typing.get_origin(hint) is tuple:  # tuple[X, ...]: layer names or sizes, never many
+        return serializers.ListField(child=_SCALAR_FIELDS[args[0]](), max_length=MAX_LIST,
+                                     **kwargs)
     return _SCALAR_FIELDS[hint](**kwargs)
 
 
@@ -229,15 +233,16 @@ class JobCreateSerializer(_RefusesUnknownFields):
     (the others take the first theme's defaults, then the engine's)."""
 
     photo = _OwnPhotoField(help_text="The id of one of your photos.")
-    themes = JobThemeInputSerializer(many=True, allow_empty=False, min_length=1)
     mode = serializers.ChoiceField(
         choices=Job.Mode.choices, default=Job.Mode.FULL,
         help_text="instant: painted in about a second by the themes' instant networks (every "
                   "theme needs one); full: the optimization, minutes, with live snapshots.")
 
     def get_fields(self):
-        return {**super().get_fields(), **param_fields()}
-
+        # At most STYLE_MAX_THEMES themes, counted before any of them is looked up.
+        themes = JobThemeInputSerializer(many=True, allow_empty=False, min_length=1,
+                                         max_length=settings.STYLE_MAX_THEMES)
+        return {**super().get_fields(), "themes": themes, **param_fields()}
 
     @property
     def params(self) -> dict:
@@ -284,6 +289,13 @@ class SnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class QueuePlaceSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1: the next to start.")
+    starts_in = serializers.FloatField(allow_null=True, help_text="Seconds, estimated from the "
+                                       "worker's measured speed; null until it is measured.")
+    text = serializers.CharField(help_text="The same, in words.")
+
+
 class JobSerializer(serializers.ModelSerializer):
     """A job as listed: everything but the snapshots."""
 
@@ -297,16 +309,24 @@ class JobSerializer(serializers.ModelSerializer):
     preview = MediaUrlField("gallery:job-preview", file="preview", allow_null=True,
                             help_text="A full painting's instant preview, when its themes have "
                                       "instant networks.")
+    queue = serializers.SerializerMethodField(
+        help_text="Where a queued job waits (the queue is fair between users); null otherwise.")
 
     class Meta:
         model = Job
         fields = [
             "id", "mode", "status", "photo", "photo_image", "themes", "params", "progress",
-            "preview", "result",
+            "queue", "preview", "result",
             "error", "cancel_requested", "device", "engine_version",
             "created_at", "started_at", "finished_at", "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(QueuePlaceSerializer(allow_null=True))
+    def get_queue(self, job) -> dict | None:
+        # Computed once per response, however many jobs it lists.
+        place = self.context.setdefault("queue_places", queue.Places()).of(job)
+        return place.as_dict() if place else None
 
 
 class JobDetailSerializer(JobSerializer):

@@ -3,6 +3,7 @@
 Ownership lives in `get_queryset()` (through gallery.selectors): another user's photo or job is
 simply not found (404), never forbidden (403). Anonymous requests get 401.
 """
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, ProtectedError
 from django.http import JsonResponse
@@ -12,16 +13,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.exceptions import APIException, Throttled, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
-from .. import selectors, services
+from .. import limits, selectors, services, uploads
 from ..models import Job, Snapshot, Theme
 from . import tokens
+from .parsers import JSONParser
 from .permissions import IsStaffOrReadOnly
 from .schema import Detail
 from .serializers import (
@@ -45,6 +47,24 @@ class Conflict(APIException):
 
 
 CONFLICT = OpenApiResponse(Detail, description="Not possible in the object's current state.")
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class RefusesOversizedUploads:
+    """Viewsets that take files: a body the upload handler stopped while it streamed (over
+    STYLE_UPLOAD_MAX_BYTES, gallery/uploads.py) is a 413, not a form without its file."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            request.data  # parsed now, after authentication and permissions
+            if refused := uploads.refusal(request):
+                raise PayloadTooLarge(refused)
 
 
 def _field_errors(exc: DjangoValidationError, *, default_field: str | None = None) -> ValidationError:
@@ -78,12 +98,18 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         tags=["auth"], auth=[], request=AuthTokenSerializer,
-        responses={200: TokenSerializer, 400: OpenApiResponse(description="Wrong username or password.")},
+        responses={200: TokenSerializer, 400: OpenApiResponse(description="Wrong username or password."),
+                   429: OpenApiResponse(Detail, description="Locked out after too many wrong passwords.")},
         summary="Get your API token",
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        valid = serializer.is_valid()
+        if getattr(request, "axes_locked_out", False):  # set by django-axes' backend
+            raise Throttled(wait=int(settings.AXES_COOLOFF_TIME.total_seconds()),
+                            detail="Too many wrong passwords for this account from your address.")
+        if not valid:
+            raise ValidationError(serializer.errors)
         token = tokens.token_get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
@@ -105,7 +131,7 @@ class AuthTokenView(APIView):
                           responses={204: None, 409: CONFLICT}),
 )
 @extend_schema(tags=["themes"])
-class ThemeViewSet(viewsets.ModelViewSet):
+class ThemeViewSet(RefusesOversizedUploads, viewsets.ModelViewSet):
     """Paintings to apply. Everyone signed in reads the active ones; staff read all and write."""
 
     serializer_class = ThemeSerializer
@@ -180,8 +206,8 @@ class TrainingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     destroy=extend_schema(summary="Delete one of your photos", responses={204: None}),
 )
 @extend_schema(tags=["photos"])
-class PhotoViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                   mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class PhotoViewSet(RefusesOversizedUploads, mixins.ListModelMixin, mixins.CreateModelMixin,
+                   mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Your photos. The image and thumbnail URLs need the same authentication as the API."""
 
     serializer_class = PhotoSerializer
@@ -266,6 +292,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrieve
                 params=serializer.params,
                 mode=data["mode"],
             )
+        except limits.QueueFull as exc:
+            raise Throttled(wait=exc.retry_after, detail=exc.message) from exc
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
         job = self.get_queryset().get(pk=job.pk)

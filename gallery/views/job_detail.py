@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from engine.step import STOPPED_CONVERGED, STOPPED_ITERATIONS
 
-from .. import selectors, services
+from .. import queue, selectors, services
 from ..models import Job
 
 POLL_MS = 1500
@@ -42,6 +42,8 @@ def progress(job: Job) -> dict:
         "download": f"{result_url}?download=1" if result_url else None,
         "stopped": job.stopped,
         "stopped_text": stopped_text(job),
+        # Where a queued job waits ({position, starts_in, text}; null once it runs).
+        "queue": place.as_dict() if (place := queue.place_of(job)) else None,
     }
 
 

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import estimates, selectors, services
+from .. import estimates, queue, selectors, services
 from ..forms import JobForm, ThemeWeightFormSet
 from ..models import Job
 
@@ -61,12 +61,15 @@ def job_new(request):
         theme = request.GET.get("theme")
         formset = ThemeWeightFormSet(prefix="themes", initial=[{"theme": theme, "weight": 1.0}] if theme else None)
         status = 200
+        if theme and not selectors.active_themes().filter(slug=theme).exists():
+            messages.error(request, f"There is no painting “{theme}” to choose: pick one below.")
+            status = 400
     context = {
         "form": form,
         "formset": formset,
         "themes": selectors.active_themes(),
         "photos": selectors.photos_for(request.user),
-        "estimate": _estimate(form, formset),
+        "estimate": _estimate(request.user, form, formset),
     }
     return render(request, "gallery/job_form.html", context, status=status)
 
@@ -79,10 +82,10 @@ def job_estimate(request):
     form = JobForm(request.GET, user=request.user)
     formset = ThemeWeightFormSet(request.GET, prefix="themes")
     form.is_valid(), formset.is_valid()  # cleaned_data of the valid fields, the rest ignored
-    return JsonResponse(_estimate(form, formset))
+    return JsonResponse(_estimate(request.user, form, formset))
 
 
-def _estimate(form, formset) -> dict:
+def _estimate(user, form, formset) -> dict:
     """The estimate for what the form holds so far: {"text": ""} while it names no photo."""
     data = form.cleaned_data if form.is_bound else {}
     photo = data.get("photo") if form.is_bound else _initial_photo(form)
@@ -98,7 +101,7 @@ def _estimate(form, formset) -> dict:
                                            style_strength=data.get("strength") or 1.0)
     except ValidationError:
         return {"text": ""}
-    return estimates.estimate(photo=photo, params=resolved).as_dict()
+    return estimates.estimate(owner=user, photo=photo, params=resolved).as_dict()
 
 
 def _initial_photo(form):
@@ -115,6 +118,7 @@ def job_list(request):
     theme = request.GET.get("theme", "")
     jobs = selectors.gallery_jobs(request.user, status=status, theme=theme)
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_places(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -128,6 +132,13 @@ def job_list(request):
         "has_jobs": selectors.jobs_for(request.user).exists(),
     }
     return render(request, "gallery/job_list.html", context)
+
+
+def _attach_places(jobs) -> None:
+    """Give each job of the page its `place` in the queue (None unless queued)."""
+    places = queue.Places()
+    for job in jobs:
+        job.place = places.of(job)
 
 
 @login_required

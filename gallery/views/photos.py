@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors, services
+from .. import selectors, services, uploads
 from ..forms import PhotoUploadForm
 
 
@@ -14,7 +14,7 @@ from ..forms import PhotoUploadForm
 def photo_list(request):
     form = PhotoUploadForm()
     if request.method == "POST":
-        form = PhotoUploadForm(request.POST, request.FILES)
+        form = PhotoUploadForm(request.POST, request.FILES, refusal=uploads.refusal(request))
         if form.is_valid():
             try:
                 photo = services.photo_create(owner=request.user, upload=form.cleaned_data["image"])
@@ -23,7 +23,7 @@ def photo_list(request):
             else:
                 messages.success(request, f"“{photo}” uploaded.")
                 return redirect("gallery:photos")
-    status = 400 if form.errors else 200
+    status = 413 if form.refusal else 400 if form.errors else 200
     photos = selectors.photos_for(request.user)
     return render(request, "gallery/photos.html", {"form": form, "photos": photos}, status=status)
 

@@ -30,6 +30,11 @@ def engine_settings() -> dict:
     }
 
 
+def time_limit() -> int:
+    """Seconds a painting may run, its attempts together (STYLE_JOB_TIMEOUT)."""
+    return int(settings.STYLE_JOB_TIMEOUT)
+
+
 def worker_memory() -> int | None:
     """Bytes a painting may use on this worker (STYLE_WORKER_MEMORY_MB); None: whatever its
     device has free when the job starts."""

@@ -24,8 +24,7 @@ from . import conf
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_NAME = "Requeue or fail jobs whose worker died"
-SCHEDULE_FUNC = "gallery.worker.reaper.reap"
+SCHEDULE_FUNC = "gallery.worker.reaper.reap"  # its Schedule: gallery/worker/schedules.py
 
 
 # What the reaper settles: jobs and training runs share their life (runner.py, training.py).
@@ -112,26 +111,11 @@ def requeue_lost_tasks() -> int:
     return count
 
 
-def ensure_schedule() -> None:
-    """The django-q Schedule that runs `reap` every minute (created once, kept as staff edit it)."""
-    from django_q.models import Schedule
-
-    # One transaction (IMMEDIATE on SQLite: the write lock first), so workers starting together
-    # do not both create it; extras from a race elsewhere are removed.
-    with transaction.atomic():
-        existing = list(Schedule.objects.filter(func=SCHEDULE_FUNC).order_by("pk"))
-        if not existing:
-            Schedule.objects.create(
-                func=SCHEDULE_FUNC, name=SCHEDULE_NAME, schedule_type=Schedule.MINUTES,
-                minutes=1, repeats=-1, next_run=timezone.now(),
-            )
-        for extra in existing[1:]:
-            extra.delete()
-
-
 def at_worker_start() -> None:
     """Everything a starting worker does before its first task."""
-    ensure_schedule()
+    from .schedules import ensure_schedules
+
+    ensure_schedules()
     reap()
     requeue_lost_tasks()
 

@@ -33,6 +33,8 @@ from engine.params import ParamError, StyleParams
 from engine.schedule import pixels
 from engine.step import STOPPED_ITERATIONS
 
+from .. import queue
+from ..estimates import duration
 from ..models import Job, Snapshot
 from . import conf
 
@@ -73,6 +75,17 @@ def claim(job_id) -> int | None:
     return Job.objects.values_list("attempts", flat=True).get(pk=job_id)
 
 
+def run_next_job() -> str:
+    """Claim and run the fairest queued full painting (gallery/queue.py); what became of it,
+    or "skipped" when there is none this worker may start."""
+    for job_id in queue.next_jobs(Job.Mode.FULL):
+        attempt = claim(job_id)
+        if attempt is not None:
+            return _run_claimed(job_id, attempt)
+    log.info("no queued painting to start")
+    return "skipped"
+
+
 def run_job(job_id) -> str:
     """Claim and run job `job_id`; returns what became of it (for django-q's task result).
 
@@ -82,6 +95,10 @@ def run_job(job_id) -> str:
     if attempt is None:
         log.info("job %s: not queued, nothing to do", job_id)
         return "skipped"
+    return _run_claimed(job_id, attempt)
+
+
+def _run_claimed(job_id, attempt: int) -> str:
     log.info("job %s: claimed (attempt %s)", job_id, attempt)
     run = None
     try:
@@ -102,7 +119,19 @@ def run_job(job_id) -> str:
         del run
         _release_memory()
     log.info("job %s: %s", job_id, outcome)
+    _wake_for_owner_queue(job_id)
     return outcome
+
+
+def _wake_for_owner_queue(job_id) -> None:
+    """One more wake-up call when the owner of the job just finished has paintings waiting:
+    their calls may have found them all blocked by STYLE_MAX_RUNNING_JOBS while this ran."""
+    from .. import tasks
+
+    owner = Job.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
+    if owner is not None and Job.objects.filter(owner_id=owner, mode=Job.Mode.FULL,
+                                                status=Job.Status.QUEUED).exists():
+        tasks.wake_worker()
 
 
 class JobRun:
@@ -145,6 +174,7 @@ class JobRun:
                 if self._cancel_requested():
                     self._stop_cancelled(step)
                     return "cancelled"
+                self._check_time_limit(step)
         finally:
             steps.close()  # frees the optimizer's tensors now, not at the next collection
         raise JobFailed(f"The engine stopped before the last iteration (engine {engine.ENGINE_VERSION}).")
@@ -165,6 +195,16 @@ class JobRun:
         if now - self.reaped_at >= REAP_EVERY:
             self.reaped_at = now
             _reap_others()
+
+    def _check_time_limit(self, step) -> None:
+        """A painting past STYLE_JOB_TIMEOUT (its attempts together) is stopped with a reason,
+        before django-q's own timeout kills the whole worker."""
+        limit = conf.time_limit()
+        if self.elapsed_before + step.elapsed > limit:
+            raise JobFailed(
+                f"The painting was stopped after {duration(limit)}, the most this site gives "
+                f"one painting (at iteration {step.iteration}): try a smaller size or fewer "
+                "iterations.")
 
     def _cancel_requested(self) -> bool:
         now = time.monotonic()

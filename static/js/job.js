@@ -55,7 +55,7 @@
 
   function statusLine(data) {
     switch (data.status) {
-      case "queued": return "waiting for a worker…";
+      case "queued": return data.queue ? data.queue.text : "waiting for a worker…";
       case "running":
         if (data.cancel_requested) return "stopping…";
         if (!data.iteration) return "starting…";
@@ -220,7 +220,9 @@
         show(download, true);
       }
     }
-    if (data.status === "queued" && !data.instant_preview) setText("preview-caption", "Waiting for a worker…");
+    if (data.status === "queued" && !data.instant_preview) {
+      setText("preview-caption", data.queue ? "Waiting: " + data.queue.text + "." : "Waiting for a worker…");
+    }
     if (!(data.snapshots || []).length && (data.status === "failed" || data.status === "cancelled")) {
       setText("preview-caption", "Your photo; the job stopped before its first snapshot.");
     }

@@ -169,3 +169,70 @@ def test_the_form_offers_instant_first_and_marks_the_instant_themes(client, alic
     html = client.get(URL).content.decode()
     assert re.search(r'<input[^>]*value="instant"[^>]*checked', html)
     assert 'value="starry_night" data-thumb="' in html and 'data-instant="1"' in html
+
+
+# --- attacks (issue 11): each is a clear 4xx with nothing stored ----------------------------------
+
+@pytest.fixture
+def attacker(alice_client):
+    alice_client.raise_request_exception = False  # a crash must show as the 500 a visitor gets
+    return alice_client
+
+
+@pytest.mark.parametrize("theme", ["<script>", "no such", "starry_night/../x", "Ünïcode"])
+def test_a_theme_that_does_not_exist_in_the_link_is_a_400_that_says_so(attacker, photo, starry,
+                                                                         theme):
+    response = attacker.get(URL, {"theme": theme})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is no painting" in html and "<script>" not in html.split("<main")[-1].replace(
+        "<script src", "")
+    assert starry.title in html  # the form is still there to choose from
+
+
+@pytest.mark.parametrize("theme", ["no such", "<script>", ""])
+def test_a_posted_theme_that_does_not_exist_is_a_400_with_the_error_on_its_row(attacker, photo,
+                                                                                starry, theme):
+    response = _post(attacker, photo, (theme, 1.0))
+    assert response.status_code == 400
+    assert "Choose one of the themes." in response.content.decode() or theme == ""
+    assert Job.objects.count() == 0
+
+
+@pytest.mark.parametrize("fields", [
+    {"strength": "1e308"}, {"strength": "inf"}, {"strength": "nan"}, {"strength": "11"},
+    {"style_weight": "1e308"}, {"content_weight": "1e308"}, {"tv_weight": "1e308"},
+    {"learning_rate": "1e308"}, {"style_layer_weight_exp": "1e308"},
+])
+def test_numbers_that_would_become_infinite_are_a_400(attacker, photo, starry, fields):
+    response = _post(attacker, photo, ("starry_night", 1.0), **fields)
+    assert response.status_code == 400
+    assert Job.objects.count() == 0
+
+
+def test_a_theme_weight_that_would_overflow_is_a_400(attacker, photo, starry, scream):
+    response = _post(attacker, photo, ("starry_night", "1e308"), ("the_scream", "1e308"))
+    assert response.status_code == 400 and Job.objects.count() == 0
+
+
+def test_more_themes_than_the_site_allows_are_a_400(attacker, photo, starry, scream, settings):
+    settings.STYLE_MAX_THEMES = 1
+    response = _post(attacker, photo, ("starry_night", 1.0), ("the_scream", 1.0))
+    assert response.status_code == 400
+    assert "at most 1 theme for" in response.content.decode() and Job.objects.count() == 0
+
+
+def test_a_size_the_photo_cannot_be_painted_at_is_refused_on_the_form(attacker, photo, starry):
+    response = _post(attacker, photo, ("starry_night", 1.0), size="16")
+    assert response.status_code == 400
+    assert "the network needs at least 16 px" in _field_errors(response, "size")
+    assert Job.objects.count() == 0
+
+
+def test_a_full_queue_is_said_on_the_form(attacker, alice, photo, starry, settings):
+    settings.STYLE_MAX_QUEUED_JOBS = 1
+    assert _post(attacker, photo, ("starry_night", 1.0)).status_code == 302
+    response = _post(attacker, photo, ("starry_night", 1.0))
+    assert response.status_code == 400
+    assert "1 painting waiting" in response.content.decode()
+    assert Job.objects.count() == 1

@@ -47,7 +47,8 @@ def test_an_unknown_status_is_ignored(alice_client, alice, photo, starry):
     assert _ids(alice_client.get(URL, {"status": "bogus"})) == [job.pk]
 
 
-def test_it_paginates_and_keeps_the_filters(alice_client, alice, photo, starry):
+def test_it_paginates_and_keeps_the_filters(alice_client, alice, photo, starry, settings):
+    settings.STYLE_MAX_QUEUED_JOBS = PAGE_SIZE + 2
     for _ in range(PAGE_SIZE + 2):
         _job(alice, photo, starry)
     first = alice_client.get(URL, {"theme": "starry_night"})

@@ -146,7 +146,7 @@ def test_the_page_shows_a_form_error_for_a_bad_file(alice_client, settings, kind
 def test_the_page_shows_the_byte_limit_error(alice_client, settings):
     settings.STYLE_UPLOAD_MAX_BYTES = 500
     response = alice_client.post(reverse("gallery:photos"), {"image": upload("big.jpg", image_bytes(size=(200, 200)))})
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "The file is too large" in response.content.decode()
     assert files_under(settings.MEDIA_ROOT) == []
     assert not Photo.objects.exists()
@@ -170,3 +170,125 @@ def test_deleting_a_photo_keeps_its_jobs_and_results(finished_job, django_captur
     finished_job.refresh_from_db()
     assert finished_job.photo is None
     assert Path(result).exists()
+
+
+# --- resource attacks (issue 11) ------------------------------------------------------------
+
+def test_an_upload_over_the_limit_is_refused_while_it_streams_with_nothing_spooled(
+        alice_client, settings, tmp_path):
+    settings.STYLE_UPLOAD_MAX_BYTES = 100_000
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10_000  # anything bigger would go to a temporary file
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    big = upload("big.jpg", b"\xff\xd8" + b"0" * 400_000)
+    response = alice_client.post(reverse("gallery:photos"), {"image": big})
+    assert response.status_code == 413
+    assert "The file is too large" in response.content.decode()
+    assert list(tmp_path.iterdir()) == []  # stopped at the limit: never spooled
+    assert files_under(settings.MEDIA_ROOT) == [] and not Photo.objects.exists()
+
+
+def test_a_body_announcing_more_than_the_limit_is_refused_without_being_read(settings, alice):
+    from django.test import RequestFactory
+
+    from gallery import uploads
+
+    settings.STYLE_UPLOAD_MAX_BYTES = 1000
+    request = RequestFactory().post("/photos/", data=b"--x\r\n", content_type="multipart/form-data; boundary=x")
+    request.META["CONTENT_LENGTH"] = str(50 * 1024 * 1024)  # a 50 MB upload on its way
+
+    class Unreadable:
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+    request._stream = Unreadable()
+    assert not request.FILES and "50.0 MB" in uploads.refusal(request)
+
+
+def test_the_api_refuses_an_oversized_upload_with_a_json_413(settings, alice):
+    from rest_framework.test import APIClient
+
+    settings.STYLE_UPLOAD_MAX_BYTES = 100_000
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.post("/api/v1/photos/", {"image": upload("big.jpg", b"0" * 300_000)},
+                        format="multipart")
+    assert response.status_code == 413 and "too large" in response.json()["detail"]
+    assert not Photo.objects.exists()
+
+
+def test_decodes_wait_for_room_in_the_budget_and_give_up_with_a_clear_error(settings, monkeypatch):
+    import threading
+
+    from gallery import uploads
+
+    settings.STYLE_DECODE_BUDGET_MB = 100
+    monkeypatch.setattr(uploads, "WAIT_SECONDS", 0.3)
+    pixels = 8_000_000  # 64 MB each at 8 bytes a pixel: one fits, two do not
+    entered = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with uploads.decode_budget(pixels):
+            entered.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    with pytest.raises(ValidationError, match="busy reading other large images"):
+        with uploads.decode_budget(pixels):
+            pass
+    with uploads.decode_budget(1000):  # a small one still fits beside it
+        pass
+    release.set()
+    holder.join()
+    with uploads.decode_budget(pixels * 4):  # bigger than the budget: runs alone
+        pass
+    assert uploads._BUDGET.used == 0
+
+
+def test_a_palette_bomb_is_decoded_under_the_budget(alice, settings, monkeypatch):
+    from gallery import uploads
+
+    reserved = []
+    real = uploads.decode_budget
+
+    def spy(pixels):
+        reserved.append(pixels)
+        return real(pixels)
+
+    monkeypatch.setattr(uploads, "decode_budget", spy)
+    bomb = io.BytesIO()
+    Image.new("P", (3000, 3000)).save(bomb, format="PNG")
+    photo = services.photo_create(owner=alice, upload=upload("bomb.png", bomb.getvalue(),
+                                                             "image/png"))
+    assert reserved == [9_000_000] and max(photo.width, photo.height) <= settings.STYLE_PHOTO_MAX_SIDE
+
+
+def test_orphaned_files_and_stale_spools_are_cleaned_up_and_nothing_else(alice, photo, settings,
+                                                                         tmp_path):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "spool")
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    media = Path(settings.MEDIA_ROOT)
+    orphan = media / "private" / str(alice.pk) / "photos" / "lost.jpg"
+    orphan.write_bytes(b"x" * 100)  # a killed server's photo file, without its row
+    fresh_orphan = media / "private" / str(alice.pk) / "photos" / "being-written.jpg"
+    fresh_orphan.write_bytes(b"y")
+    stale_spool = spool / "tmpabc.upload.jpg"
+    stale_spool.write_bytes(b"z" * 10)
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, stale_spool, Path(photo.image.path), Path(photo.thumbnail.path)):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    out = io.StringIO()
+    call_command("cleanup_media", "--dry-run", stdout=out)
+    assert "Would remove 2 file(s), 110 bytes" in out.getvalue() and orphan.exists()
+    call_command("cleanup_media", stdout=io.StringIO())
+    assert not orphan.exists() and not stale_spool.exists()
+    assert fresh_orphan.exists()  # too young: it may be a request's work in progress
+    assert Path(photo.image.path).exists() and Path(photo.thumbnail.path).exists()

@@ -28,12 +28,13 @@ def scream_theme(db, the_scream):
 
 @pytest.fixture
 def make_job(worker_settings, alice, photo, starry):
-    """make_job(**params) -> a queued job of alice's photo after The Starry Night."""
+    """make_job(**params) -> a queued job of alice's photo after The Starry Night (or of
+    `owner`'s `owner_photo`)."""
 
-    def make(themes=None, owner=None, **params):
+    def make(themes=None, owner=None, owner_photo=None, **params):
         return services.job_create(
             owner=owner or alice,
-            photo=photo,
+            photo=owner_photo or photo,
             themes=themes or [(starry, 1.0)],
             params={**TINY, **params},
         )

@@ -109,5 +109,7 @@ def test_a_starting_worker_creates_the_schedule_once_and_reaps(running, enqueued
         post_spawn.send(sender="django_q", proc_name="Process-2")
     schedule = Schedule.objects.get(func=SCHEDULE_FUNC)
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)
+    cleanup = Schedule.objects.get(func="gallery.cleanup.remove_orphans")  # hourly
+    assert (cleanup.minutes, cleanup.repeats) == (60, -1)
     job.refresh_from_db()
     assert job.status == "queued" and enqueued == [job.pk]
