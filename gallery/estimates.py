@@ -34,8 +34,9 @@ class Estimate:
         text = f"About {duration(self.seconds)}"
         if self.wait:
             text += f", after about {duration(self.wait)} in the queue"
-        jobs = "painting" if self.measured_jobs == 1 else "paintings"
-        return f"{text} (measured on the last {self.measured_jobs} {jobs})."
+        measured = ("the last painting" if self.measured_jobs == 1
+                    else f"the last {self.measured_jobs} paintings")
+        return f"{text} (measured on {measured})."
 
     def as_dict(self) -> dict:
         return {"seconds": self.seconds, "wait": self.wait, "measured_jobs": self.measured_jobs,
