@@ -36,5 +36,20 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def envchoice(name: str, default: str, choices) -> str:
+    value = os.environ.get(name, default).strip()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def envfile(name: str) -> str | None:
+    """The path of an existing file, or None when unset."""
+    value = os.environ.get(name, "").strip()
+    if value and not os.path.isfile(value):
+        raise ImproperlyConfigured(f"{name} must be the path of a file; {value!r} is not one")
+    return value or None
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]

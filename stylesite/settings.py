@@ -9,7 +9,9 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import envbool, envint, envlist, envstr
+from engine.params import BACKBONES, DEVICES
+
+from .env import envbool, envchoice, envfile, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("STYLE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -166,9 +168,10 @@ FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
 STYLE_DECODE_BUDGET_MB = envint("STYLE_DECODE_BUDGET_MB", 512, minimum=16)
 
 # Engine: which backbone and weights the worker uses.
-STYLE_WEIGHTS = envstr("STYLE_WEIGHTS", "") or None
-STYLE_BACKBONE = envstr("STYLE_BACKBONE", "vgg19")
-STYLE_DEVICE = envstr("STYLE_DEVICE", "auto")
+# Checked here, so a wrong value stops the web server and the worker as they start.
+STYLE_WEIGHTS = envfile("STYLE_WEIGHTS")
+STYLE_BACKBONE = envchoice("STYLE_BACKBONE", "vgg19", BACKBONES)
+STYLE_DEVICE = envchoice("STYLE_DEVICE", "auto", DEVICES)
 
 # HTTPS deployments: DJANGO_HTTPS=true turns on secure cookies, HSTS and the redirect.
 _HTTPS = envbool("DJANGO_HTTPS", False)

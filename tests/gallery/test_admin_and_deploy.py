@@ -84,3 +84,20 @@ def test_check_deploy_with_production_settings_has_no_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("STYLE_BACKBONE", "vgg13", "STYLE_BACKBONE must be one of vgg19, vgg16, not 'vgg13'"),
+    ("STYLE_DEVICE", "tpu", "STYLE_DEVICE must be one of auto, cpu, cuda, not 'tpu'"),
+    ("STYLE_WEIGHTS", "/no/such/weights.pth", "STYLE_WEIGHTS must be the path of a file"),
+    ("STYLE_MAX_QUEUED_JOBS", "0", "STYLE_MAX_QUEUED_JOBS must be at least 1, not 0"),
+    ("STYLE_WORKERS", "two", "STYLE_WORKERS must be an integer, not 'two'"),
+])
+def test_a_wrong_setting_stops_the_site_at_start_up_with_a_clear_message(tmp_path, variable,
+                                                                          value, said):
+    env = {**os.environ, "STYLE_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "stylesite.settings", variable: value}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and said in result.stderr
