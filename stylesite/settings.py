@@ -226,10 +226,11 @@ if envstr("REDIS_URL", ""):
     Q_CLUSTER["redis"] = envstr("REDIS_URL", "")
 else:
     Q_CLUSTER["orm"] = "default"
-# Crash recovery (gallery/worker/reaper.py): a running job without a heartbeat (saved with its
-# progress, every second or so) for STYLE_STALE_SECONDS lost its worker; it is resumed from its last
-# snapshot, or marked failed once it has been claimed STYLE_MAX_ATTEMPTS times.
-STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 120, minimum=10)
+# Crash recovery (gallery/worker/reaper.py): a running job without a heartbeat (beaten every 4 s
+# from a thread of its worker, gallery/worker/heartbeat.py) for STYLE_STALE_SECONDS lost its
+# worker; it is resumed from its last snapshot, or marked failed once it has been claimed
+# STYLE_MAX_ATTEMPTS times.
+STYLE_STALE_SECONDS = envint("STYLE_STALE_SECONDS", 20, minimum=10)
 STYLE_MAX_ATTEMPTS = envint("STYLE_MAX_ATTEMPTS", 3, minimum=1)
 # Memory a painting may use on a worker, in MB; 0: whatever its device has free when the job
 # starts. A size whose estimated peak (engine/memory.py) does not fit is refused before it runs.

@@ -10,15 +10,19 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from engine.step import STOPPED_CONVERGED, STOPPED_ITERATIONS
 
 from .. import queue, selectors, services
+from ..worker.heartbeat import BEAT_EVERY
 from ..models import Job
 
 POLL_MS = 1500
+# Three missed beats: the page says the worker stopped, before the reaper has even acted.
+STALLED_AFTER = 3 * BEAT_EVERY
 # The parameters an instant painting uses (gallery/worker/instant.py); the rest are a full one's.
 INSTANT_PARAMS = ("size", "preserve_colors")
 
@@ -45,6 +49,12 @@ def progress(job: Job) -> dict:
         # Where a queued job waits ({position, starts_in, text}; null once it runs).
         "queue": place.as_dict() if (place := queue.place_of(job)) else None,
     }
+
+
+def is_stalled(run) -> bool:
+    """A running job or training run whose worker has stopped beating (gallery/worker/heartbeat.py)."""
+    return (run.status == run.Status.RUNNING and run.heartbeat_at is not None
+            and (timezone.now() - run.heartbeat_at).total_seconds() > STALLED_AFTER)
 
 
 def stopped_text(job) -> str:
@@ -77,6 +87,9 @@ def run_progress(run, *, done: int, snapshots: list, result: str | None) -> dict
         "result": result,
         "download": None,
         "error": run.error,
+        # Its worker has missed several beats: the reaper is about to put it back in the queue.
+        "stalled": is_stalled(run),
+        "resuming": run.status == run.Status.QUEUED and run.attempts > 0,
         "device": run.device,
         "engine_version": run.engine_version,
     }

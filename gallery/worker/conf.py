@@ -13,7 +13,7 @@ MAX_HISTORY = 1000
 
 def stale_seconds() -> int:
     """No heartbeat for this long: the job's worker is taken for dead."""
-    return int(getattr(settings, "STYLE_STALE_SECONDS", 120))
+    return int(getattr(settings, "STYLE_STALE_SECONDS", 20))
 
 
 def max_attempts() -> int:

@@ -17,6 +17,7 @@ import engine
 
 from ..models import Job
 from . import conf
+from .heartbeat import Heartbeat
 from .runner import (
     RUNNING, JobFailed, _fail, _png, _release_memory, claim, describe_device, job_photo,
     user_message,
@@ -39,7 +40,8 @@ def run_instant_job(job_id) -> str:
     try:
         job = Job.objects.select_related("photo").get(pk=job_id)
         started = time.perf_counter()
-        picture = paint(job, job.params.get("size"))
+        with Heartbeat(fence):  # loading the networks may take a while on a cold worker
+            picture = paint(job, job.params.get("size"))
         elapsed = time.perf_counter() - started
         result = job.result
         result.save("result.png", ContentFile(_png(picture, level=6)), save=False)

@@ -1,14 +1,15 @@
 """Jobs whose worker died are never left "running": resumed, or failed with the reason.
 
-A running job's worker saves its heartbeat with its progress (at least every couple of seconds).
-A job without a heartbeat for STYLE_STALE_SECONDS lost its worker (killed, out of memory, machine
-gone; neither broker notices: Redis has no receipts and the ORM broker redelivers only after
+A running job's worker beats for it from a thread of its own (heartbeat.py, every few seconds,
+whatever the engine is doing). A job without a heartbeat for STYLE_STALE_SECONDS lost its worker
+(killed, out of memory, machine gone; neither broker notices: Redis has no receipts and the ORM broker redelivers only after
 `retry`). The reaper then puts it back in the queue, to resume from its last snapshot, or marks it
 failed once it has been claimed STYLE_MAX_ATTEMPTS times. A job whose owner asked to cancel it is
 simply cancelled.
 
-It runs by itself: in every worker process as it starts (`post_spawn`, see signals.py), on a
-django-q Schedule every minute, and from a worker busy with a long job every minute. Every change
+It runs by itself: in every worker process as it starts (`post_spawn`, see signals.py), then
+every few seconds from a thread of each worker process (heartbeat.Watch), busy or idle, and on a
+django-q Schedule every minute. Every change
 is a conditional UPDATE on the heartbeat read, so reapers running at once act on a job only once.
 """
 from __future__ import annotations
@@ -113,9 +114,11 @@ def requeue_lost_tasks() -> int:
 
 def at_worker_start() -> None:
     """Everything a starting worker does before its first task."""
+    from .heartbeat import start_watch
     from .schedules import ensure_schedules
 
     ensure_schedules()
+    start_watch()
     reap()
     requeue_lost_tasks()
 

@@ -37,13 +37,11 @@ from .. import queue
 from ..estimates import duration
 from ..models import Job, Snapshot
 from . import conf
+from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
 RUNNING = Job.Status.RUNNING
-# The runner reaps other workers' dead jobs this often while it runs a long job of its own:
-# django-q's scheduled reaper task would wait in the queue behind that job on a one-worker cluster.
-REAP_EVERY = 60.0
 
 
 class JobFailed(Exception):
@@ -100,13 +98,22 @@ def run_job(job_id) -> str:
 
 def _run_claimed(job_id, attempt: int) -> str:
     log.info("job %s: claimed (attempt %s)", job_id, attempt)
+    with Heartbeat(Job.objects.filter(pk=job_id, status=RUNNING, attempts=attempt)) as pulse:
+        outcome = _attempt(job_id, attempt, pulse)
+    log.info("job %s: %s", job_id, outcome)
+    _wake_for_owner_queue(job_id)
+    return outcome
+
+
+def _attempt(job_id, attempt: int, pulse: Heartbeat) -> str:
+    """Run the claimed attempt to its outcome; every failure is recorded on the job."""
     run = None
     try:
-        run = JobRun(job_id, attempt)
-        outcome = run.execute()
+        run = JobRun(job_id, attempt, pulse)
+        return run.execute()
     except JobLost:
         log.warning("job %s: no longer ours (deleted or taken back by the reaper); stopped", job_id)
-        outcome = "lost"
+        return "lost"
     except Exception as exc:  # every failure ends as a readable error; the worker goes on
         message = user_message(exc)
         if isinstance(exc, JobFailed) or _is_engine_error(exc) or _is_out_of_memory(exc):
@@ -114,13 +121,10 @@ def _run_claimed(job_id, attempt: int) -> str:
         else:
             log.exception("job %s failed unexpectedly", job_id)
         _fail(job_id, attempt, message)
-        outcome = "failed"
+        return "failed"
     finally:
         del run
         _release_memory()
-    log.info("job %s: %s", job_id, outcome)
-    _wake_for_owner_queue(job_id)
-    return outcome
 
 
 def _wake_for_owner_queue(job_id) -> None:
@@ -137,16 +141,17 @@ def _wake_for_owner_queue(job_id) -> None:
 class JobRun:
     """One attempt at one job: its inputs, and what it has recorded so far."""
 
-    def __init__(self, job_id, attempt: int):
+    def __init__(self, job_id, attempt: int, pulse: Heartbeat | None = None):
         self.job = Job.objects.select_related("photo").get(pk=job_id)
         self.attempt = attempt
+        self.pulse = pulse  # the heartbeat thread: it notices first when the job is taken away
         # Every write after the claim goes through this: it matches only while the job is ours.
         self.fence = Job.objects.filter(pk=job_id, status=RUNNING, attempts=attempt)
         self.history = [list(point) for point in (self.job.loss_history or [])]
         self.elapsed_before = self.job.elapsed  # time spent by earlier attempts
         self.work = self.job.work  # megapixel-iterations, earlier attempts' included
         self.photo_size = (0, 0)  # (width, height) of the photo, which prices each iteration
-        self.saved_at = self.checked_at = self.reaped_at = time.monotonic()
+        self.saved_at = self.checked_at = time.monotonic()
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -192,9 +197,8 @@ class JobRun:
             self._save_progress(step)
         if is_snapshot:
             self._save_snapshot(step)
-        if now - self.reaped_at >= REAP_EVERY:
-            self.reaped_at = now
-            _reap_others()
+        if self.pulse is not None and self.pulse.lost.is_set():
+            raise JobLost
 
     def _check_time_limit(self, step) -> None:
         """A painting past STYLE_JOB_TIMEOUT (its attempts together) is stopped with a reason,
@@ -440,11 +444,3 @@ def _delete_snapshot(snap: Snapshot) -> None:
         log.warning("could not delete snapshot file %s", snap.image.name, exc_info=True)
     snap.delete()
 
-
-def _reap_others() -> None:
-    from .reaper import reap
-
-    try:
-        reap()
-    except DatabaseError:
-        log.exception("the reaper failed; the scheduled one will try again")

@@ -24,6 +24,7 @@ import engine
 from .. import services
 from ..models import TrainingRun, TrainingSample
 from . import conf
+from .heartbeat import Heartbeat
 from .runner import JobFailed, JobLost, _png, _release_memory, describe_device, user_message
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ def run_training(run_id) -> str:
     if attempt is None:
         return "skipped"
     log.info("training %s: claimed (attempt %s)", run_id, attempt)
+    fence = TrainingRun.objects.filter(pk=run_id, status=RUNNING, attempts=attempt)
     try:
-        outcome = TrainingRunner(run_id, attempt).execute()
+        with Heartbeat(fence):  # beats while a slow first step loads the network and photos
+            outcome = TrainingRunner(run_id, attempt).execute()
     except JobLost:
         outcome = "lost"
     except Exception as exc:

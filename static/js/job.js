@@ -55,9 +55,12 @@
 
   function statusLine(data) {
     switch (data.status) {
-      case "queued": return data.queue ? data.queue.text : "waiting for a worker…";
+      case "queued":
+        if (data.resuming) return "resuming: " + (data.queue ? data.queue.text : "waiting for a worker…");
+        return data.queue ? data.queue.text : "waiting for a worker…";
       case "running":
         if (data.cancel_requested) return "stopping…";
+        if (data.stalled) return "the worker stopped; resuming…";
         if (!data.iteration) return "starting…";
         return data.remaining === null ? "running" : "about " + duration(data.remaining) + " left";
       case "succeeded": return "done in " + duration(data.elapsed) + (data.stopped_text ? ": " + data.stopped_text : "");
