@@ -7,6 +7,7 @@ the next step).
 """
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 import time
@@ -28,6 +29,9 @@ from .losses import build_objective
 from .memory import check_fits
 from .params import ParamError, StyleParams, check_styles
 from .schedule import check_sizes, pixels, plan
+from .state import RunState
+from .state import load as load_state
+from .state import save as save_state
 from .step import STOPPED_CONVERGED, STOPPED_ITERATIONS, Step
 from .weighting import content_weights, deepest_layer, style_weights
 
@@ -48,6 +52,7 @@ def stylize(
     start_iteration: int = 0,
     init_image: Image.Image | None = None,
     free_memory: int | None = None,
+    resume: bytes | None = None,
 ) -> Iterator[Step]:
     """Style `content` after `styles`; one `Step` per iteration, the image on snapshot steps
     (every `params.snapshot_every`-th iteration) and on the last one, whose `stopped` says why.
@@ -63,12 +68,21 @@ def stylize(
     scale its next iteration belongs to), the count goes on. The optimizer's memory (L-BFGS
     history, Adam moments) starts afresh.
 
+    Resuming exactly: pass `resume`, the bytes of a Step's `state()` (engine/state.py); the
+    run goes on from that very iteration with the optimizer's own memory, and ends with the
+    pixels an uninterrupted run would have (same machine). `start_iteration` and `init_image`
+    are then ignored.
+
     Bad arguments raise `ParamError` here, at the call, and so does a size whose estimated
     peak memory (engine/memory.py) exceeds `free_memory` bytes (default: what the device has
     free); missing weights raise `WeightsError` at the first step.
     """
     styles = list(styles)
     check_styles(styles, params.style_blend_weights)
+    saved = None
+    if resume is not None:
+        saved = load_state(resume, params)
+        start_iteration, init_image = 0, None
     if not (isinstance(start_iteration, int) and 0 <= start_iteration < params.iterations):
         raise ParamError("start_iteration", f"must be from 0 to {params.iterations - 1}")
     if init_image is None and start_iteration > 0:
@@ -79,11 +93,12 @@ def stylize(
     device = resolve_device(params.device)
     check_fits(pixels(content.size, params.size), params.size, params.backbone,
                params.style_scale, device_free_memory(device) if free_memory is None else free_memory)
-    seed = params.seed if params.seed is not None else secrets.randbits(63)
-    return _run(content, styles, params, device, seed, start_iteration, init_image)
+    seed = saved.seed if saved else params.seed if params.seed is not None else secrets.randbits(63)
+    return _run(content, styles, params, device, seed, start_iteration, init_image, saved)
 
 
-def _run(content, styles, params, device, seed, start_iteration, init_image) -> Iterator[Step]:
+def _run(content, styles, params, device, seed, start_iteration, init_image,
+         saved: RunState | None) -> Iterator[Step]:
     started = time.perf_counter()
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
                         last_layer=deepest_layer(params))
@@ -92,17 +107,24 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
     x = None  # the image being optimized, (1, 3, H, W)
     previous = None  # the content at the previous scale, (1, 3, h, w)
     clock = _Clock()
-    iteration = start_iteration
+    iteration = saved.iteration if saved else start_iteration
 
     for index, (size, cap) in enumerate(todo):
+        if saved and index < saved.index:
+            continue  # done before the state was saved
+        resumed = saved is not None and index == saved.index
         final = index == len(todo) - 1
-        if final and not params.exact_iterations:
+        if resumed:
+            cap = saved.cap
+        elif final and not params.exact_iterations:
             cap = params.iterations - iteration  # what the coarse scales left over
         content_img = resize_long_side(content, size)
         c = to_tensor(content_img).unsqueeze(0).to(device)  # (1, 3, H, W)
         h, w = c.shape[-2:]
         objective = _objective(net, c, styles, params, size, device)
-        if x is None:
+        if resumed:
+            x = saved.image.to(device)
+        elif x is None:
             x = _initial(c, params, seed, init_image)
         else:  # coarse to fine: the previous result, upscaled
             x = _upscale(x.detach(), (h, w))
@@ -120,6 +142,11 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
         optimizer = _optimizer(params, x)
         losses = {}
         watch = Convergence(params.tolerance)
+        first = 1
+        if resumed:
+            optimizer.load_state_dict(saved.optimizer)
+            watch.losses = list(saved.losses)
+            first = saved.done + 1
 
         def closure() -> torch.Tensor:
             optimizer.zero_grad(set_to_none=True)
@@ -131,7 +158,7 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
             losses.update(zip(("content", "style", "tv", "total"), values.detach().tolist()))
             return total
 
-        for n in range(1, cap + 1):
+        for n in range(first, cap + 1):
             iteration += 1
             clock.start()
             optimizer.step(closure)  # L-BFGS with max_iter=1: exactly one closure call
@@ -163,6 +190,9 @@ def _run(content, styles, params, device, seed, start_iteration, init_image) -> 
                 seed=seed,
                 image=image,
                 stopped=stopped,
+                state=functools.partial(save_state, iteration=iteration, index=index, done=n,
+                                        cap=cap, image=x, optimizer=optimizer,
+                                        losses=watch.losses, seed=seed, params=params),
             )
             if converged:
                 break

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from PIL import Image
 
@@ -22,6 +22,9 @@ class Step:
     seed: int  # the seed in use (drawn by the engine when params.seed is None)
     image: Image.Image | None = field(default=None, repr=False)  # snapshot steps and the last
     stopped: str | None = None  # on the last Step only: STOPPED_CONVERGED or STOPPED_ITERATIONS
+    # The run's exact state after this step, as bytes for stylize(resume=...) (engine/state.py);
+    # call it before asking for the next step, which changes what it would save.
+    state: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_last(self) -> bool:

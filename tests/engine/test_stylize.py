@@ -259,3 +259,46 @@ def test_losses_that_stop_being_finite_fail_the_run_with_a_word_about_the_parame
     with pytest.raises(EngineError, match="iteration 1: its losses are no longer finite.*"
                                           "parameters are too extreme"):
         run(content, [style], random_params)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+@pytest.mark.parametrize("stop_at", [3, 9])  # in the coarse scale, and in the full one
+def test_a_run_stopped_and_resumed_from_its_state_ends_with_the_same_pixels(
+        content, style, params, optimizer, stop_at):
+    p = params.replace(size=64, scales=(32,), iterations=14, exact_iterations=True,
+                       optimizer=optimizer, snapshot_every=0)
+    whole = run(content, [style], p)
+    steps = stylize(content, [style], p)
+    for step in steps:
+        if step.iteration == stop_at:
+            saved = step.state()
+            break
+    steps.close()  # the first run is gone; only its saved state is left
+    rest = run(content, [style], p, resume=saved)
+    assert [s.iteration for s in rest] == list(range(stop_at + 1, 15))
+    assert [s.scale for s in rest] == [s.scale for s in whole[stop_at:]]
+    assert rest[-1].losses["total"] == pytest.approx(whole[-1].losses["total"], rel=1e-5)
+    a, b = np.asarray(whole[-1].image, dtype=int), np.asarray(rest[-1].image, dtype=int)
+    assert np.abs(a - b).max() <= 1
+
+
+def test_a_converging_run_resumed_from_its_state_stops_where_it_would_have(content, style,
+                                                                          params):
+    p = params.replace(size=64, scales=(32,), iterations=60, tolerance=0.05, snapshot_every=0)
+    whole = run(content, [style], p)
+    assert whole[-1].stopped == "converged" and whole[-1].iteration < 60
+    steps = stylize(content, [style], p)
+    saved = next(s for s in steps if s.iteration == whole[-1].iteration - 3).state()
+    steps.close()
+    rest = run(content, [style], p, resume=saved)
+    assert (rest[-1].iteration, rest[-1].stopped) == (whole[-1].iteration, "converged")
+
+
+def test_a_state_is_refused_for_another_painting_or_when_it_is_not_one(content, style, params):
+    steps = stylize(content, [style], params)
+    saved = next(steps).state()
+    steps.close()
+    with pytest.raises(ParamError, match="resume: the saved state belongs to a painting with other"):
+        stylize(content, [style], params.replace(style_weight=3.0), resume=saved)
+    with pytest.raises(ParamError, match="resume: the saved state cannot be read"):
+        stylize(content, [style], params, resume=b"not a state")
