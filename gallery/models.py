@@ -32,6 +32,10 @@ def snapshot_image_path(instance, filename):
     return _private_path("snapshots", instance.job.owner_id, filename.rsplit(".", 1)[-1])
 
 
+def job_state_path(instance, filename):
+    return _private_path("states", instance.owner_id, filename.rsplit(".", 1)[-1])
+
+
 def job_preview_path(instance, filename):
     return _private_path("previews", instance.owner_id, filename.rsplit(".", 1)[-1])
 
@@ -183,6 +187,9 @@ class Job(WorkerRun):
     work = models.FloatField(default=0.0)
 
     result = models.ImageField(upload_to=job_result_path, blank=True)
+    # The engine's exact state at the latest snapshot or hand-back (engine/state.py): a resumed
+    # attempt goes on from it with the same pixels. Removed once the job has ended.
+    state = models.FileField(upload_to=job_state_path, blank=True)
     # A full painting's instant preview (its themes' networks), shown while it waits and runs.
     preview = models.ImageField(upload_to=job_preview_path, blank=True)
 

@@ -431,5 +431,5 @@ def job_delete(*, job: Job) -> None:
     """Delete a job with its result and snapshot files; a running job is asked to stop first."""
     if job.status == Job.Status.RUNNING:
         job_cancel(job=job)
-    _delete_with_files(job, [job.result.name, job.preview.name]
+    _delete_with_files(job, [job.result.name, job.preview.name, job.state.name]
                        + list(job.snapshots.values_list("image", flat=True)))

@@ -21,7 +21,8 @@ import sys
 import time
 
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, IntegrityError
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -33,10 +34,11 @@ from engine.params import ParamError, StyleParams
 from engine.schedule import pixels
 from engine.step import STOPPED_ITERATIONS
 
-from .. import queue
+from .. import queue, tasks
 from ..estimates import duration
 from ..models import Job, Snapshot
 from . import conf
+from . import stopping
 from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -98,11 +100,21 @@ def run_job(job_id) -> str:
 
 def _run_claimed(job_id, attempt: int) -> str:
     log.info("job %s: claimed (attempt %s)", job_id, attempt)
-    with Heartbeat(Job.objects.filter(pk=job_id, status=RUNNING, attempts=attempt)) as pulse:
-        outcome = _attempt(job_id, attempt, pulse)
-    log.info("job %s: %s", job_id, outcome)
-    _wake_for_owner_queue(job_id)
+    with stopping.running():  # SIGTERM meanwhile: handed back, then this process ends
+        with Heartbeat(Job.objects.filter(pk=job_id, status=RUNNING, attempts=attempt)) as pulse:
+            outcome = _attempt(job_id, attempt, pulse)
+        log.info("job %s: %s", job_id, outcome)
+        if outcome in ("succeeded", "failed", "cancelled"):
+            _drop_state(job_id)
+        _wake_for_owner_queue(job_id)
     return outcome
+
+
+def _drop_state(job_id) -> None:
+    """A finished job needs its exact state no more: the file goes, the field is cleared."""
+    name = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
+    if name and Job.objects.filter(pk=job_id, state=name).update(state=""):
+        default_storage.delete(name)
 
 
 def _attempt(job_id, attempt: int, pulse: Heartbeat) -> str:
@@ -130,8 +142,6 @@ def _attempt(job_id, attempt: int, pulse: Heartbeat) -> str:
 def _wake_for_owner_queue(job_id) -> None:
     """One more wake-up call when the owner of the job just finished has paintings waiting:
     their calls may have found them all blocked by STYLE_MAX_RUNNING_JOBS while this ran."""
-    from .. import tasks
-
     owner = Job.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
     if owner is not None and Job.objects.filter(owner_id=owner, mode=Job.Mode.FULL,
                                                 status=Job.Status.QUEUED).exists():
@@ -160,7 +170,7 @@ class JobRun:
         self.photo_size = content.size
         styles, weights = self._paintings()
         params = self._params(weights)
-        start, init = self._resume_point(params)
+        start, init, state = self._exact_resume_point(params) or self._resume_point(params)
         self._record_start(params, start)
         if start >= params.iterations:  # died between its last snapshot and saving the result
             self._succeed(params.iterations, init, self.job.losses, remaining=0.0, elapsed=0.0)
@@ -168,7 +178,7 @@ class JobRun:
 
         # A size too big for this machine is refused here (ParamError), before any work.
         steps = engine.stylize(content, styles, params, start_iteration=start, init_image=init,
-                               free_memory=conf.worker_memory())
+                               resume=state, free_memory=conf.worker_memory())
         try:
             for step in steps:
                 self._record(step, params.snapshot_every)
@@ -179,6 +189,9 @@ class JobRun:
                 if self._cancel_requested():
                     self._stop_cancelled(step)
                     return "cancelled"
+                if stopping.requested():
+                    self._hand_back(step)
+                    return "handed back"
                 self._check_time_limit(step)
         finally:
             steps.close()  # frees the optimizer's tensors now, not at the next collection
@@ -197,6 +210,8 @@ class JobRun:
             self._save_progress(step)
         if is_snapshot:
             self._save_snapshot(step)
+            if not step.is_last:
+                self._save_state(step)
         if self.pulse is not None and self.pulse.lost.is_set():
             raise JobLost
 
@@ -250,8 +265,27 @@ class JobRun:
             data["seed"] = secrets.randbelow(2**31)  # recorded below: a re-run repeats it
         return StyleParams.from_dict(data)
 
+    def _exact_resume_point(self, params):
+        """(its iteration, None, the state) from the exact state an earlier attempt saved
+        (engine/state.py), or None when there is none it can go on from."""
+        from engine.state import load
+
+        if not self.job.state:
+            return None
+        try:
+            with self.job.state.open("rb") as f:
+                data = f.read()
+            saved = load(data, params)
+        except (OSError, ValueError) as exc:  # ParamError is a ValueError
+            log.warning("job %s: its saved state cannot be used (%s); resuming from a snapshot",
+                        self.job.pk, exc)
+            return None
+        log.info("job %s: resuming exactly from iteration %s", self.job.pk, saved.iteration)
+        return saved.iteration, None, data
+
     def _resume_point(self, params):
-        """(start iteration, its image) from the latest readable snapshot of an earlier attempt."""
+        """(start iteration, its image, None) from the latest readable snapshot of an earlier
+        attempt."""
         for snap in self.job.snapshots.order_by("-iteration"):
             if snap.iteration > params.iterations:
                 continue
@@ -263,14 +297,14 @@ class JobRun:
                 _delete_snapshot(snap)
                 continue
             log.info("job %s: resuming from snapshot %s", self.job.pk, snap.iteration)
-            return snap.iteration, image
-        return 0, None
+            return snap.iteration, image, None
+        return 0, None, None
 
     # -- writes (all fenced) --------------------------------------------------------------------
 
     def _update(self, **fields) -> None:
         now = timezone.now()
-        if not self.fence.update(heartbeat_at=now, updated_at=now, **fields):
+        if not self.fence.update(**{"heartbeat_at": now, "updated_at": now, **fields}):
             raise JobLost
 
     def _record_start(self, params, start: int) -> None:
@@ -335,6 +369,31 @@ class JobRun:
         except JobLost:
             result.delete(save=False)
             raise
+
+    def _save_state(self, step) -> None:
+        """Keep the engine's exact state at this step (replacing the previous one)."""
+        if step.state is None:
+            return
+        old = self.job.state.name
+        self.job.state.save("state.pt", ContentFile(step.state()), save=False)
+        try:
+            self._update(state=self.job.state.name)
+        except JobLost:
+            self.job.state.delete(save=False)
+            raise
+        if old:
+            self.job.state.storage.delete(old)
+
+    def _hand_back(self, step) -> None:
+        """Stopping gracefully: save the exact state and put the job back in the queue for
+        another worker, without counting this attempt against it."""
+        self._save_state(step)
+        self._update(status=Job.Status.QUEUED, attempts=F("attempts") - 1, heartbeat_at=None,
+                     **{**self._progress_fields(step), "remaining": None})
+        job_id = self.job.pk
+        transaction.on_commit(lambda: tasks.enqueue_job(job_id))
+        log.warning("job %s: handed back at iteration %s with its exact state", job_id,
+                    step.iteration)
 
     def _stop_cancelled(self, step) -> None:
         self._update(

@@ -11,8 +11,10 @@ log = logging.getLogger(__name__)
 @receiver(post_spawn, dispatch_uid="gallery.worker.at_worker_start")
 def rescue_jobs_at_worker_start(sender, proc_name, **kwargs):
     """Sent in each new worker process, before its first task: rescue jobs a dead worker left."""
+    from . import stopping
     from .reaper import at_worker_start
 
+    stopping.install()  # SIGTERM hands a running painting back (stopping.py)
     try:
         at_worker_start()
     except DatabaseError:  # never keep a worker from starting; the scheduled reaper retries

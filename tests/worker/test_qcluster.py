@@ -21,6 +21,8 @@ from gallery.models import Job, TrainingRun
 from gallery.tasks import INSTANT_CLUSTER, enqueue_job
 from gallery.worker.reaper import SCHEDULE_FUNC
 from helpers import shrunk_upload
+from PIL import Image
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -203,6 +205,40 @@ def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, ma
     log = second.log.read_text(errors="replace")
     assert f"resuming from snapshot {last_snapshot}" in log, log[-3000:]
     assert killed_at >= last_snapshot
+
+
+def test_sigterm_hands_the_running_job_back_within_seconds_and_it_resumes_exactly(
+        qcluster, make_job):
+    from gallery.worker.runner import run_job as run_here
+
+    first = qcluster()
+    job = make_job(iterations=40, exact_iterations=True, snapshot_every=0, seed=11)
+    wait_for(lambda: Job.objects.get(pk=job.pk).iteration >= 3, timeout=90, cluster=first,
+             what="the job to run")
+    os.killpg(first.pid, signal.SIGTERM)  # what systemd, Docker and runsite do
+    asked = time.monotonic()
+    wait_for(lambda: status_of(job) == Job.Status.QUEUED, timeout=30, cluster=None,
+             what="the job handed back")
+    handed_back = time.monotonic() - asked
+    print(f"SIGTERM to handed back: {handed_back:.1f} s")
+    assert handed_back < 5
+    kill(first)  # django-q2's parent outlives its sentinel on a group SIGTERM; the rest is gone
+    job.refresh_from_db()
+    assert job.state and job.attempts == 0 and 3 <= job.iteration < 40
+    stopped_at = job.iteration
+
+    second = qcluster()
+    wait_for(lambda: finished(job), timeout=120, cluster=second, what="the resumed job")
+    job.refresh_from_db()
+    assert (job.status, job.iteration, job.attempts) == (Job.Status.SUCCEEDED, 40, 1), job.error
+    assert f"resuming exactly from iteration {stopped_at}" in second.log.read_text(errors="replace")
+    whole = make_job(iterations=40, exact_iterations=True, snapshot_every=0, seed=11)
+    kill(second)
+    assert run_here(whole.pk) == "succeeded"
+    whole.refresh_from_db()
+    with job.result.open("rb") as a, whole.result.open("rb") as b:
+        resumed, uninterrupted = (np.asarray(Image.open(f).convert("RGB"), dtype=int) for f in (a, b))
+    assert np.abs(resumed - uninterrupted).max() <= 1
 
 
 def instant_cluster(qcluster):

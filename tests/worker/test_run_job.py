@@ -1,5 +1,6 @@
 """run_job in this process, on the real VGG16 weights at 64 px: the worker's logic, step by step."""
 import io
+from pathlib import Path
 
 import engine
 import numpy as np
@@ -229,10 +230,10 @@ def test_it_stops_when_the_job_is_deleted_while_running(make_job, monkeypatch):
     assert not Snapshot.objects.filter(job_id=job.pk).exists()
 
 
-def test_it_resumes_from_the_last_snapshot_and_continues_the_iteration_count(make_job, monkeypatch):
+def _crash_at_5_and_reap(job, monkeypatch):
+    """Run `job` until a crash at iteration 5 (what a killed worker leaves), then let the reaper
+    put it back in the queue."""
     from gallery.worker import reaper
-
-    job = make_job()
 
     def crash_at_5(step):
         if step.iteration == 5:
@@ -242,17 +243,40 @@ def test_it_resumes_from_the_last_snapshot_and_continues_the_iteration_count(mak
     with pytest.raises(Crash):
         run_job(job.pk)
     job.refresh_from_db()
-    assert job.status == Job.Status.RUNNING  # what a killed worker leaves behind
+    assert job.status == Job.Status.RUNNING and job.state  # the state of iteration 4 is kept
     assert list(job.snapshots.values_list("iteration", flat=True)) == [2, 4]
-
     monkeypatch.undo()
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
     monkeypatch.setattr("gallery.tasks.enqueue_job", lambda job_id: None)
     assert reaper.reap()["requeued"] == 1
+
+
+def test_a_resumed_job_goes_on_exactly_and_ends_with_the_pixels_of_an_uninterrupted_one(
+        make_job, monkeypatch, settings):
+    whole = make_job(seed=5)
+    assert run_job(whole.pk) == "succeeded"
+    whole.refresh_from_db()
+    job = make_job(seed=5)
+    _crash_at_5_and_reap(job, monkeypatch)
+    calls = _spy_stylize(monkeypatch)
+    assert run_job(job.pk) == "succeeded"
+    assert calls[0]["resume"] is not None and calls[0]["init_image"] is None
+    job.refresh_from_db()
+    assert (job.iteration, job.attempts, job.state.name) == (6, 2, "")  # the state is gone
+    assert np.abs(_pixels(job.result).astype(int) - _pixels(whole.result).astype(int)).max() <= 1
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if "states" in p.parts and p.is_file()] == []
+
+
+def test_without_a_usable_state_it_resumes_from_the_last_snapshot(make_job, monkeypatch):
+    job = make_job()
+    _crash_at_5_and_reap(job, monkeypatch)
+    job.refresh_from_db()
+    with job.state.open("wb") as f:
+        f.write(b"damaged")
     calls = _spy_stylize(monkeypatch)
     assert run_job(job.pk) == "succeeded"
 
-    assert calls[0]["start_iteration"] == 4
+    assert calls[0]["start_iteration"] == 4 and calls[0]["resume"] is None
     assert calls[0]["init_image"].size == _pixels(job.snapshots.get(iteration=4).image).shape[1::-1]
     job.refresh_from_db()
     assert (job.status, job.iteration, job.attempts) == (Job.Status.SUCCEEDED, 6, 2)
