@@ -9,11 +9,15 @@ truth once a tenth of the run had passed. Then the new default against the old: 
 distance ratios beside the aims (issue 10: a quarter of the time, style within 10%, content
 within 20%). The pictures go to --out.
 
-    .venv/bin/python bench/time_to_quality.py [--sizes 512,1024] [--out bench/out]
+    .venv/bin/python bench/time_to_quality.py [--sizes 512,1024] [--out bench/out] [--new-only]
+
+Each run's steps (scale, total loss, elapsed and remaining seconds) go to
+time_to_quality_<size>_<new|old>.json in --out, to study the remaining-time estimate.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -37,15 +41,18 @@ def run(content, style, params) -> dict:
     started = time.perf_counter()
     per_scale: dict[int, int] = {}
     estimates = []  # (elapsed, elapsed + remaining)
+    trace = []
     for step in stylize(content, [style], params):
         per_scale[step.scale] = per_scale.get(step.scale, 0) + 1
         estimates.append((step.elapsed, step.elapsed + step.remaining))
+        trace.append({"scale": step.scale, "loss": step.losses["total"],
+                      "elapsed": step.elapsed, "remaining": step.remaining})
     seconds = time.perf_counter() - started
     truth = step.elapsed
     swing = max((abs(total - truth) / truth for elapsed, total in estimates
                  if elapsed >= 0.1 * truth), default=0.0)
     return {"seconds": seconds, "iterations": step.iteration, "per_scale": per_scale,
-            "stopped": step.stopped, "image": step.image, "swing": swing}
+            "stopped": step.stopped, "image": step.image, "swing": swing, "trace": trace}
 
 
 def main() -> None:
@@ -54,6 +61,7 @@ def main() -> None:
     parser.add_argument("--photo", default=str(SHARED / "images/content/tubingen.jpg"))
     parser.add_argument("--style", default=str(SHARED / "images/style/starry_night.jpg"))
     parser.add_argument("--out", default=str(ROOT / "bench/out"))
+    parser.add_argument("--new-only", action="store_true", help="skip the old defaults' run")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,15 +74,21 @@ def main() -> None:
         base = dict(size=size, backbone="vgg16", weights=str(VGG16_WEIGHTS), device="cpu",
                     seed=0, snapshot_every=0)
         results = {}
-        for name, params in (("new default", StyleParams(**base)),
-                             ("old default", StyleParams(**base, **OLD_DEFAULTS))):
+        runs = [("new default", StyleParams(**base))]
+        if not args.new_only:
+            runs.append(("old default", StyleParams(**base, **OLD_DEFAULTS)))
+        for name, params in runs:
             r = results[name] = run(content, style, params)
             r.update(judge.distances(r["image"], content, [style]))
-            save_image(r["image"], out / f"time_to_quality_{size}_{name.split()[0]}.png")
+            stem = f"time_to_quality_{size}_{name.split()[0]}"
+            save_image(r["image"], out / f"{stem}.png")
+            (out / f"{stem}.json").write_text(json.dumps(r["trace"]))
             scales = ", ".join(f"{k}: {v}" for k, v in r["per_scale"].items())
             print(f"{size:5} px {name:11} {r['seconds']:7.1f} s  {r['iterations']:3} iterations "
                   f"({scales}; {r['stopped']})  style {r['style']:.4f}  content {r['content']:.3f}  "
                   f"estimate strayed {100 * r['swing']:.0f}%", flush=True)
+        if args.new_only:
+            continue
         new, old = results["new default"], results["old default"]
         print(f"{size:5} px new/old: time {new['seconds'] / old['seconds']:.2f} (aim <= 0.25), "
               f"style {new['style'] / old['style']:.2f} (aim <= 1.10), "

@@ -2,7 +2,8 @@
 
 - `LimitedUploadHandler` (first in FILE_UPLOAD_HANDLERS) refuses a request body over
   STYLE_UPLOAD_MAX_BYTES while it streams: at once from its Content-Length, else at the chunk
-  that passes the limit. Nothing is spooled to a temporary file; `refusal(request)` says why.
+  that passes the limit. The rest passes by in small chunks, neither spooled to a temporary
+  file nor held in memory; `refusal(request)` says why.
 - `decode_budget(pixels)` holds the decodes running at once in this process to
   STYLE_DECODE_BUDGET_MB, each priced by its pixels (a 6300x6300 palette PNG of 38 KB becomes
   hundreds of MB as RGB): a decode waits for room, and the upload is refused if none comes.
@@ -21,6 +22,7 @@ from django.utils.datastructures import MultiValueDict
 
 # Room for the form fields beside the file in a multipart body.
 FORM_OVERHEAD = 64 * 1024
+DISCARD_CHUNK = 64 * 1024
 # Bytes a decode holds per pixel at its peak: the decoded frame (up to 4 bytes a pixel), its
 # upright copy and its RGB conversion (bench/abuse.py measures a palette PNG at about 7).
 BYTES_PER_PIXEL = 8
@@ -50,7 +52,11 @@ class LimitedUploadHandler(FileUploadHandler):
         self.received = 0
         if content_length > settings.STYLE_UPLOAD_MAX_BYTES + FORM_OVERHEAD:
             self.request.upload_refused = too_large_message(content_length)
-            # Claim the body as parsed, empty: nothing of it is read or written anywhere.
+            # Claim the body as parsed, empty, and let it pass by in small chunks, kept nowhere:
+            # a server that drains what the request left unread (runserver does) would read
+            # the rest into memory at once.
+            while input_data.read(DISCARD_CHUNK):
+                pass
             return QueryDict(encoding=encoding), MultiValueDict()
         return None
 
@@ -58,7 +64,7 @@ class LimitedUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         if self.received > settings.STYLE_UPLOAD_MAX_BYTES:
             self.request.upload_refused = too_large_message()
-            raise StopUpload(connection_reset=True)
+            raise StopUpload(connection_reset=False)  # Django lets the rest pass by in chunks
         return raw_data
 
     def file_complete(self, file_size):
