@@ -82,6 +82,9 @@ def test_the_prediction_finds_when_a_power_law_loss_will_converge():
         predictions.append(watch.expected_iterations(cap=10_000))
     stopped = k
     assert predictions[0] == EXPECTED_ITERATIONS  # before a window: the usual count
+    # A young fit moves the usual count only a little (one once foresaw 131 iterations of 47).
+    assert predictions[WINDOW + MIN_FIT_POINTS - 2] == EXPECTED_ITERATIONS
+    assert abs(predictions[WINDOW + MIN_FIT_POINTS - 1] - EXPECTED_ITERATIONS) <= 5
     late = predictions[WINDOW + MIN_FIT_POINTS:]  # once its own losses speak: within a fifth
     assert late and all(abs(p - stopped) <= stopped / 5 for p in late), (stopped, late)
     assert predictions[-1] == stopped
