@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import EngineError
 from .images import SAVE_FORMATS, load_image, save_image
-from .params import BACKBONES, DEVICES, OPTIMIZERS, POOLINGS, ParamError, StyleParams, TrainParams
+from .params import BACKBONES, OPTIMIZERS, POOLINGS, ParamError, StyleParams, TrainParams
 from .step import STOPPED_CONVERGED
 
 USAGE_ERROR = 2
@@ -85,7 +85,7 @@ _OPTIONS = {
     "--backbone": ("backbone", {"choices": BACKBONES}),
     "--weights": ("weights", {
         "metavar": "PATH", "help": "local VGG state dict; unset: torchvision's"}),
-    "--device": ("device", {"choices": DEVICES}),
+    "--device": ("device", {"metavar": "DEV", "help": "auto, cpu, cuda or cuda:N"}),
 }
 
 
@@ -150,8 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("content", metavar="PHOTO", help="the photograph")
     cmd.add_argument("-o", "--output", metavar="OUT", required=True, help=".png, .jpg or .jpeg")
     cmd.add_argument("--size", type=int, metavar="PX", help="long side (default: the photo's)")
-    cmd.add_argument("--device", choices=DEVICES, default=argparse.SUPPRESS,
-                     help=f"default: auto; ${ENVIRONMENT['device']} when set")
+    cmd.add_argument("--device", metavar="DEV", default=argparse.SUPPRESS,
+                     help=f"auto, cpu, cuda or cuda:N; default: auto, ${ENVIRONMENT['device']} "
+                          "when set")
     return parser
 
 

@@ -6,22 +6,27 @@ import os
 
 import torch
 
-from .params import ParamError
+from .params import ParamError, is_device
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """"auto" -> cuda if available, else cpu. Asking for cuda without one is a ParamError."""
+    """"auto" -> cuda if available, else cpu; "cuda:N" the N-th GPU. Asking for a GPU this
+    machine does not have is a ParamError."""
+    if not is_device(name):
+        raise ParamError("device", "must be one of auto, cpu, cuda or cuda:N")
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise ParamError("device", "CUDA is not available on this machine; use cpu or auto")
-        _repeatable_cuda()
-    elif name == "cpu":
+    if name == "cpu":
         _use_all_cores()
-    else:
-        raise ParamError("device", "must be one of auto, cpu, cuda")
-    return torch.device(name)
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ParamError("device", "CUDA is not available on this machine; use cpu or auto")
+    device = torch.device(name)
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise ParamError("device", f"this machine has {torch.cuda.device_count()} GPU(s); "
+                                   f"{name} is not one of them")
+    _repeatable_cuda()
+    return device
 
 
 @functools.cache

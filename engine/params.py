@@ -19,7 +19,7 @@ STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 OPTIMIZERS = ("lbfgs", "adam")
 POOLINGS = ("max", "avg")
 BACKBONES = ("vgg19", "vgg16")
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda")  # and "cuda:N", one GPU of several (`is_device`)
 INIT_KINDS = ("content", "noise")  # anything else is the path of an image
 
 MAX_SIZE = 4096
@@ -64,6 +64,14 @@ class _Params:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: tuple(v) if isinstance(v, list) else v
                       for k, v in data.items() if k in names})
+
+
+def is_device(name) -> bool:
+    """auto, cpu, cuda, or cuda:N (the N-th GPU)."""
+    if not isinstance(name, str):
+        return False
+    kind, _, index = name.partition(":")
+    return name in DEVICES or (kind == "cuda" and index.isdigit())
 
 
 def _need(ok: bool, name: str, message: str) -> None:
@@ -133,7 +141,7 @@ class StyleParams(_Params):
     snapshot_every: int = 25  # the image every N iterations; 0: none (the last step has it anyway)
     backbone: Literal["vgg19", "vgg16"] = "vgg19"
     weights: str | None = None  # local state dict; None: torchvision's; "random": tests only
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: str = "auto"  # one of DEVICES, or cuda:N
 
     def __post_init__(self) -> None:
         validate(self)
@@ -199,7 +207,7 @@ def _validate_run(p) -> None:
     _need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")
     _need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
           "must be a file path, 'random' or unset")
-    _need(p.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
+    _need(is_device(p.device), "device", f"must be one of {', '.join(DEVICES)} or cuda:N")
 
 
 def validate(p: StyleParams) -> None:
@@ -270,7 +278,7 @@ class TrainParams(_Params):
     checkpoint_every: int = 100  # a resumable checkpoint every N steps; 0: only the last
     backbone: Literal["vgg19", "vgg16"] = "vgg19"
     weights: str | None = None
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: str = "auto"  # one of DEVICES, or cuda:N
     pooling: Literal["max", "avg"] = "max"
 
     def __post_init__(self) -> None:

@@ -36,11 +36,26 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def envchoice(name: str, default: str, choices) -> str:
+def envvalue(name: str, default: str, *, valid, expected: str) -> str:
+    """One value that passes `valid`."""
     value = os.environ.get(name, default).strip()
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    if not valid(value):
+        raise ImproperlyConfigured(f"{name} must be {expected}, not {value!r}")
     return value
+
+
+def envchoice(name: str, default: str, choices) -> str:
+    return envvalue(name, default, valid=choices.__contains__,
+                    expected=f"one of {', '.join(choices)}")
+
+
+def envvalues(name: str, default: str, *, valid, expected: str) -> list[str]:
+    """A comma-separated list whose every item passes `valid`."""
+    values = envlist(name, default)
+    bad = [v for v in values if not valid(v)]
+    if bad:
+        raise ImproperlyConfigured(f"{name} must be {expected}, not {', '.join(map(repr, bad))}")
+    return values
 
 
 def envfile(name: str) -> str | None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import dj_database_url
 
-from engine.params import BACKBONES, DEVICES
+from engine.params import BACKBONES, is_device
 
-from .env import envbool, envchoice, envfile, envint, envlist, envstr
+from .env import envbool, envchoice, envfile, envint, envlist, envstr, envvalue, envvalues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("STYLE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -171,7 +171,11 @@ STYLE_DECODE_BUDGET_MB = envint("STYLE_DECODE_BUDGET_MB", 512, minimum=16)
 # Checked here, so a wrong value stops the web server and the worker as they start.
 STYLE_WEIGHTS = envfile("STYLE_WEIGHTS")
 STYLE_BACKBONE = envchoice("STYLE_BACKBONE", "vgg19", BACKBONES)
-STYLE_DEVICE = envchoice("STYLE_DEVICE", "auto", DEVICES)
+_DEVICE = "auto, cpu, cuda or cuda:N"
+STYLE_DEVICE = envvalue("STYLE_DEVICE", "auto", valid=is_device, expected=_DEVICE)
+# Several GPUs on one machine: each worker process takes one of these (gallery/worker/devices.py),
+# e.g. "cuda:0,cuda:1" with STYLE_WORKERS=2; empty: every worker uses STYLE_DEVICE.
+STYLE_DEVICES = envvalues("STYLE_DEVICES", "", valid=is_device, expected=f"a list of {_DEVICE}")
 
 # HTTPS deployments: DJANGO_HTTPS=true turns on secure cookies, HSTS and the redirect.
 _HTTPS = envbool("DJANGO_HTTPS", False)

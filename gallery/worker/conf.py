@@ -23,10 +23,12 @@ def max_attempts() -> int:
 
 def engine_settings() -> dict:
     """The parameters the worker's machine decides, never the job: backbone, weights, device."""
+    from .devices import worker_device
+
     return {
         "backbone": settings.STYLE_BACKBONE,
         "weights": settings.STYLE_WEIGHTS,
-        "device": settings.STYLE_DEVICE,
+        "device": worker_device(),  # with several GPUs, this worker process's own
     }
 
 

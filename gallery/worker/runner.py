@@ -476,13 +476,14 @@ def _release_memory() -> None:
 
 
 def describe_device(name: str) -> str:
-    """The device a job runs on, as recorded on the job: "cuda (NVIDIA H200)", "cpu (2 threads)"."""
+    """The device a job runs on, as recorded on the job: "cuda:1 (NVIDIA H200)", "cpu (2 threads)"."""
     import torch
     from engine.device import resolve_device
 
     device = resolve_device(name)  # ParamError when cuda is asked for and absent
     if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"[:64]
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"[:64]
     return f"cpu ({torch.get_num_threads()} threads)"
 
 

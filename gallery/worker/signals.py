@@ -12,9 +12,11 @@ log = logging.getLogger(__name__)
 def rescue_jobs_at_worker_start(sender, proc_name, **kwargs):
     """Sent in each new worker process, before its first task: rescue jobs a dead worker left."""
     from . import stopping
+    from .devices import worker_device
     from .reaper import at_worker_start
 
     stopping.install()  # SIGTERM hands a running painting back (stopping.py)
+    log.info("worker %s paints on %s", proc_name, worker_device())
     try:
         at_worker_start()
     except DatabaseError:  # never keep a worker from starting; the scheduled reaper retries

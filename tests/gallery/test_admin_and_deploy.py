@@ -88,7 +88,8 @@ def test_check_deploy_with_production_settings_has_no_warnings(tmp_path):
 
 @pytest.mark.parametrize(("variable", "value", "said"), [
     ("STYLE_BACKBONE", "vgg13", "STYLE_BACKBONE must be one of vgg19, vgg16, not 'vgg13'"),
-    ("STYLE_DEVICE", "tpu", "STYLE_DEVICE must be one of auto, cpu, cuda, not 'tpu'"),
+    ("STYLE_DEVICE", "tpu", "STYLE_DEVICE must be auto, cpu, cuda or cuda:N, not 'tpu'"),
+    ("STYLE_DEVICES", "cuda:0,gpu1", "STYLE_DEVICES must be a list of auto, cpu, cuda or cuda:N, not 'gpu1'"),
     ("STYLE_WEIGHTS", "/no/such/weights.pth", "STYLE_WEIGHTS must be the path of a file"),
     ("STYLE_MAX_QUEUED_JOBS", "0", "STYLE_MAX_QUEUED_JOBS must be at least 1, not 0"),
     ("STYLE_WORKERS", "two", "STYLE_WORKERS must be an integer, not 'two'"),

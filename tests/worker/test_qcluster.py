@@ -203,7 +203,7 @@ def test_a_job_whose_worker_was_killed_is_resumed_from_its_snapshot(qcluster, ma
     assert iterations[:last_snapshot] == list(range(1, last_snapshot + 1))
     assert list(job.snapshots.values_list("iteration", flat=True)) == list(range(2, 17, 2))
     log = second.log.read_text(errors="replace")
-    assert f"resuming from snapshot {last_snapshot}" in log, log[-3000:]
+    assert f"resuming exactly from iteration {last_snapshot}" in log, log[-3000:]
     assert killed_at >= last_snapshot
 
 
