@@ -427,6 +427,15 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
+def job_drop_state(*, job_id: int) -> None:
+    """An ended job needs its exact state (engine/state.py) no more: the field is cleared and
+    the file goes once that is committed."""
+    name = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
+    with transaction.atomic():
+        if name and Job.objects.filter(pk=job_id, state=name).update(state=""):
+            _delete_files_on_commit([name])
+
+
 def job_delete(*, job: Job) -> None:
     """Delete a job with its result and snapshot files; a running job is asked to stop first."""
     if job.status == Job.Status.RUNNING:

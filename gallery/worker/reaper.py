@@ -66,6 +66,7 @@ def _settle(job, now) -> str | None:
     if job.cancel_requested:
         done = same.update(status=model.Status.CANCELLED, remaining=None, finished_at=now,
                            updated_at=now)
+        _ended(job, done)
         return "cancelled" if done else None
     if job.attempts >= conf.max_attempts():
         reason = (
@@ -76,6 +77,7 @@ def _settle(job, now) -> str | None:
         )
         done = same.update(status=model.Status.FAILED, error=reason, remaining=None,
                            finished_at=now, updated_at=now)
+        _ended(job, done)
         return "failed" if done else None
     done = same.update(status=model.Status.QUEUED, remaining=None, heartbeat_at=None,
                        updated_at=now)
@@ -86,6 +88,14 @@ def _settle(job, now) -> str | None:
                 conf.max_attempts())
     _enqueue_on_commit(job.pk, task)
     return "requeued"
+
+
+def _ended(row, done: int) -> None:
+    """A job the reaper has ended keeps no exact state to resume from."""
+    if done and isinstance(row, Job):
+        from .. import services
+
+        services.job_drop_state(job_id=row.pk)
 
 
 def requeue_lost_tasks() -> int:

@@ -21,7 +21,6 @@ import sys
 import time
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
@@ -34,7 +33,7 @@ from engine.params import ParamError, StyleParams
 from engine.schedule import pixels
 from engine.step import STOPPED_ITERATIONS
 
-from .. import queue, tasks
+from .. import queue, services, tasks
 from ..estimates import duration
 from ..models import Job, Snapshot
 from . import conf
@@ -105,16 +104,10 @@ def _run_claimed(job_id, attempt: int) -> str:
             outcome = _attempt(job_id, attempt, pulse)
         log.info("job %s: %s", job_id, outcome)
         if outcome in ("succeeded", "failed", "cancelled"):
-            _drop_state(job_id)
+            services.job_drop_state(job_id=job_id)
         _wake_for_owner_queue(job_id)
     return outcome
 
-
-def _drop_state(job_id) -> None:
-    """A finished job needs its exact state no more: the file goes, the field is cleared."""
-    name = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
-    if name and Job.objects.filter(pk=job_id, state=name).update(state=""):
-        default_storage.delete(name)
 
 
 def _attempt(job_id, attempt: int, pulse: Heartbeat) -> str:

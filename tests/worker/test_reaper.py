@@ -1,5 +1,6 @@
 """The reaper: a running job whose worker went silent is requeued, cancelled or failed, once."""
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -62,6 +63,18 @@ def test_it_fails_a_job_after_its_last_attempt_with_the_reason(running, enqueued
     assert job.error.startswith("The worker running this job stopped (no progress for 300 s, at iteration 4)")
     assert "tried 3 of 3 times" in job.error
     assert enqueued == []
+
+
+def test_a_job_it_ends_keeps_no_saved_state(running, enqueued, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+
+    job = running(silent=300, attempts=3)
+    job.state.save("state.pt", ContentFile(b"the optimizer's memory"))
+    path = job.state.path
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reaper.reap()["failed"] == 1
+    job.refresh_from_db()
+    assert job.state.name == "" and not Path(path).exists()
 
 
 def test_it_cancels_a_silent_job_whose_owner_asked_to_cancel(running, enqueued, django_capture_on_commit_callbacks):

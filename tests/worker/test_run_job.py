@@ -252,14 +252,16 @@ def _crash_at_5_and_reap(job, monkeypatch):
 
 
 def test_a_resumed_job_goes_on_exactly_and_ends_with_the_pixels_of_an_uninterrupted_one(
-        make_job, monkeypatch, settings):
+        make_job, monkeypatch, settings, django_capture_on_commit_callbacks):
     whole = make_job(seed=5)
-    assert run_job(whole.pk) == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_job(whole.pk) == "succeeded"
     whole.refresh_from_db()
     job = make_job(seed=5)
     _crash_at_5_and_reap(job, monkeypatch)
     calls = _spy_stylize(monkeypatch)
-    assert run_job(job.pk) == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_job(job.pk) == "succeeded"
     assert calls[0]["resume"] is not None and calls[0]["init_image"] is None
     job.refresh_from_db()
     assert (job.iteration, job.attempts, job.state.name) == (6, 2, "")  # the state is gone
