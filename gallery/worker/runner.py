@@ -36,8 +36,7 @@ from engine.step import STOPPED_ITERATIONS
 from .. import queue, services, tasks
 from ..estimates import duration
 from ..models import Job, Snapshot
-from . import conf
-from . import stopping
+from . import conf, stopping
 from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -107,7 +106,6 @@ def _run_claimed(job_id, attempt: int) -> str:
             services.job_drop_state(job_id=job_id)
         _wake_for_owner_queue(job_id)
     return outcome
-
 
 
 def _attempt(job_id, attempt: int, pulse: Heartbeat) -> str:
