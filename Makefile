@@ -19,8 +19,16 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py runsite $(ADDR)
 
+# The whole suite on SQLite and the ORM broker; then, where TEST_DATABASE_URL and TEST_REDIS_URL
+# name a PostgreSQL database and a Redis (.ci/run starts both), the worker tests again on them.
 test: install
 	$(PY) -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ] && [ -n "$$TEST_REDIS_URL" ]; then \
+		echo "== the worker tests on PostgreSQL + Redis =="; \
+		DATABASE_URL="$$TEST_DATABASE_URL" REDIS_URL="$$TEST_REDIS_URL" $(PY) -m pytest tests/worker; \
+	else \
+		echo "(worker tests on PostgreSQL + Redis skipped: set TEST_DATABASE_URL and TEST_REDIS_URL)"; \
+	fi
 
 bench: install
 	$(PY) bench/engine_speed.py

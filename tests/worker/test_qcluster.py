@@ -48,7 +48,7 @@ def qcluster(transactional_db, worker_settings, data_dir, tmp_path):
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "stylesite.settings",
-            "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+            "DATABASE_URL": _database_url(),
             "STYLE_DATA_DIR": str(data_dir),
             "DJANGO_SECRET_KEY": worker_settings.SECRET_KEY,  # the queue's payloads are signed
             "STYLE_WEIGHTS": worker_settings.STYLE_WEIGHTS,
@@ -68,9 +68,29 @@ def qcluster(transactional_db, worker_settings, data_dir, tmp_path):
         clusters.append(proc)
         return proc
 
+    _empty_redis_queue(worker_settings)
     yield start
     for proc in clusters:
         kill(proc)
+
+
+def _database_url() -> str:
+    """This test run's database (the test database), as the cluster's DATABASE_URL."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    return (f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:"
+            f"{s['PORT'] or 5432}/{s['NAME']}")
+
+
+def _empty_redis_queue(settings) -> None:
+    """With the Redis broker (REDIS_URL), tasks of an earlier test would outlive its database:
+    each test starts with empty queues."""
+    url = settings.Q_CLUSTER.get("redis")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 def kill(proc) -> None:

@@ -115,7 +115,13 @@ def test_queued_jobs_that_waited_a_stale_while_are_enqueued_again_once(make_job,
     assert enqueued == [old.pk]
 
 
-def test_a_starting_worker_creates_the_schedule_once_and_reaps(running, enqueued, django_capture_on_commit_callbacks):
+def test_a_starting_worker_creates_the_schedule_once_and_reaps(running, enqueued, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    # What else a worker process starts (its Watch thread, its SIGTERM handler) is not for
+    # the test process: counted, not started.
+    started = []
+    monkeypatch.setattr("gallery.worker.heartbeat.start_watch", lambda: started.append("watch"))
+    monkeypatch.setattr("gallery.worker.stopping.install", lambda: started.append("sigterm"))
     job = running(silent=300)
     with django_capture_on_commit_callbacks(execute=True):
         post_spawn.send(sender="django_q", proc_name="Process-1")
@@ -124,5 +130,6 @@ def test_a_starting_worker_creates_the_schedule_once_and_reaps(running, enqueued
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)
     cleanup = Schedule.objects.get(func="gallery.cleanup.remove_orphans")  # hourly
     assert (cleanup.minutes, cleanup.repeats) == (60, -1)
+    assert started == ["sigterm", "watch"] * 2
     job.refresh_from_db()
     assert job.status == "queued" and enqueued == [job.pk]
