@@ -145,7 +145,8 @@ STORAGES = {
 
 # Media: photos, snapshots and results are private and served only through views that check the
 # owner; there is deliberately no public MEDIA_URL route.
-MEDIA_ROOT = DATA_DIR / "media"
+# On several machines, a folder all of them share (NFS, a mounted volume): STYLE_MEDIA_DIR.
+MEDIA_ROOT = Path(envstr("STYLE_MEDIA_DIR", str(DATA_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
 
 # Uploads: limits in bytes and pixels, checked before anything is written.
