@@ -37,3 +37,5 @@ bench: install
 	$(PY) bench/engine_quality.py
 	$(PY) bench/worker_overhead.py
 	$(PY) bench/instant.py
+	$(PY) bench/abuse.py
+	$(PY) bench/throughput.py  # needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL)

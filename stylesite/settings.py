@@ -139,7 +139,10 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is m
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from static/ when collectstatic has not run
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Media go through Django's storage API only: another backend (a shared or object store)
+    # is a setting. The hourly clean-up walks STYLE_MEDIA_DIR, so it serves the file system.
+    "default": {"BACKEND": envstr("STYLE_MEDIA_STORAGE",
+                                  "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
