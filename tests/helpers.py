@@ -15,3 +15,15 @@ def shrunk_upload(path, name: str, px: int = 160) -> SimpleUploadedFile:
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=92)
     return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+def database_url() -> str:
+    """This test run's database (the test database, SQLite or PostgreSQL), as a DATABASE_URL
+    for the processes a test starts."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    return (f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:"
+            f"{s['PORT'] or 5432}/{s['NAME']}")

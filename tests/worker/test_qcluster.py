@@ -11,18 +11,17 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_q.models import Schedule, Task
+from PIL import Image
 
 from gallery import services
 from gallery.models import Job, TrainingRun
 from gallery.tasks import INSTANT_CLUSTER, enqueue_job
 from gallery.worker.reaper import SCHEDULE_FUNC
-from helpers import shrunk_upload
-from PIL import Image
-import numpy as np
+from helpers import database_url, shrunk_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +47,7 @@ def qcluster(transactional_db, worker_settings, data_dir, tmp_path):
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "stylesite.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "STYLE_DATA_DIR": str(data_dir),
             "DJANGO_SECRET_KEY": worker_settings.SECRET_KEY,  # the queue's payloads are signed
             "STYLE_WEIGHTS": worker_settings.STYLE_WEIGHTS,
@@ -72,15 +71,6 @@ def qcluster(transactional_db, worker_settings, data_dir, tmp_path):
     yield start
     for proc in clusters:
         kill(proc)
-
-
-def _database_url() -> str:
-    """This test run's database (the test database), as the cluster's DATABASE_URL."""
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    return (f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:"
-            f"{s['PORT'] or 5432}/{s['NAME']}")
 
 
 def _empty_redis_queue(settings) -> None:

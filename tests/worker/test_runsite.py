@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from django.db import connection
+from helpers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def test_runsite_serves_pages_runs_a_worker_and_ctrl_c_stops_both(transactional_
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": database_url(),
         "STYLE_DATA_DIR": str(tmp_path),
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
     }
