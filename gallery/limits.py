@@ -93,12 +93,12 @@ def check_queue(owner) -> None:
     from .queue import places
 
     most = settings.STYLE_MAX_QUEUED_JOBS
-    waiting = list(Job.objects.filter(owner=owner, status=Job.Status.QUEUED)
-                   .values_list("pk", "mode"))
+    waiting = set(Job.objects.filter(owner=owner, status=Job.Status.QUEUED)
+                  .values_list("pk", "mode"))
     if len(waiting) < most:
         return
     starts = [place.starts_in for mode in {m for _, m in waiting}
-              for pk, place in places(mode).items() if (pk, mode) in set(waiting)]
+              for pk, place in places(mode).items() if (pk, mode) in waiting]
     known = [s for s in starts if s is not None]
     retry = max(1, math.ceil(min(known))) if known else DEFAULT_RETRY_AFTER
     raise QueueFull(f"You already have {_count(len(waiting), 'painting')} waiting, the most this "
