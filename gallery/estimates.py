@@ -87,7 +87,7 @@ def estimate(*, owner, photo, params: dict) -> Estimate:
     speed, jobs = measured_speed()
     if speed is None:
         return Estimate(None, None, 0)
-    wait = places(Job.Mode.FULL, newcomer=owner.pk)[NEWCOMER].starts_in
+    wait = places(Job.Mode.FULL, newcomer=owner.pk, speed=speed)[NEWCOMER].starts_in
     return Estimate(painting_seconds(params, (photo.width, photo.height), speed), wait, jobs)
 
 

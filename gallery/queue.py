@@ -98,16 +98,19 @@ def next_jobs(mode: str = Job.Mode.FULL) -> list[int]:
     return [job_id for job_id, owner in order(mode) if busy.get(owner, 0) < limit]
 
 
-def places(mode: str = Job.Mode.FULL, *, newcomer: int | None = None) -> dict[int, Place]:
+def places(mode: str = Job.Mode.FULL, *, newcomer: int | None = None,
+           speed: float | None = None) -> dict[int, Place]:
     """Every queued job's Place (with `newcomer`: also the Place of NEWCOMER).
 
-    Start times come from the measured speed (gallery/estimates.py): the workers, as many as
-    the site has or as are running jobs, each take the next job as they become free.
+    Start times come from the measured speed (gallery/estimates.py; `speed` when the caller
+    has it already): the workers, as many as the site has or as are running jobs, each take
+    the next job as they become free.
     """
     from . import estimates
 
     ordered = order(mode, newcomer=newcomer)
-    speed, _ = estimates.measured_speed()
+    if speed is None:
+        speed, _ = estimates.measured_speed()
     if speed is None:
         return {job_id: Place(i, None) for i, (job_id, _) in enumerate(ordered, 1)}
     running = list(Job.objects.filter(status=Job.Status.RUNNING, mode=mode)
