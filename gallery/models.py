@@ -40,6 +40,10 @@ def job_preview_path(instance, filename):
     return _private_path("previews", instance.owner_id, filename.rsplit(".", 1)[-1])
 
 
+def job_raw_path(instance, filename):
+    return _private_path("raw", instance.owner_id, filename.rsplit(".", 1)[-1])
+
+
 def training_file_path(instance, filename):
     """Checkpoints and samples of a training run: staff-only, never served publicly."""
     run_id = getattr(instance, "run_id", None) or instance.pk
@@ -192,6 +196,15 @@ class Job(WorkerRun):
     state = models.FileField(upload_to=job_state_path, blank=True)
     # A full painting's instant preview (its themes' networks), shown while it waits and runs.
     preview = models.ImageField(upload_to=job_preview_path, blank=True)
+    # The painting as the engine made it, before any colour post-step; `result` is the version
+    # shown and downloaded, made from it with the colour choices in `colors`.
+    raw_result = models.ImageField(upload_to=job_raw_path, blank=True)
+    colors = models.JSONField(default=dict, blank=True)
+    # The job this one was painted again from ("Paint again" with tweaks).
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="children")
+    # A private link's secret (anyone holding it sees the painting); null: not shared.
+    share_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta(WorkerRun.Meta):
         indexes = [
