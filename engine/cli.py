@@ -13,9 +13,10 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import EngineError
+from .errors import EngineError, ImageError
 from .images import SAVE_FORMATS, load_image, save_image
-from .params import BACKBONES, OPTIMIZERS, POOLINGS, ParamError, StyleParams, TrainParams
+from .param_spec import describe
+from .params import ParamError, StyleParams, TrainParams
 from .step import STOPPED_CONVERGED
 
 USAGE_ERROR = 2
@@ -42,83 +43,45 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
-# option -> (StyleParams field, argparse keywords). Defaults are read from StyleParams.
-_OPTIONS = {
-    "--size": ("size", {"type": int, "metavar": "PX", "help": "long side of the output"}),
-    "--iterations": ("iterations", {
-        "type": int, "metavar": "N",
-        "help": "the most over all scales; the run stops earlier once the painting has converged"}),
-    "--exact-iterations": ("exact_iterations", {
-        "action": "store_true", "help": "run all --iterations, no early stop"}),
-    "--tolerance": ("tolerance", {
-        "type": float, "metavar": "T",
-        "help": "converged: the loss falls by less than this share per iteration"}),
-    "--optimizer": ("optimizer", {"choices": OPTIMIZERS}),
-    "--content-weight": ("content_weight", {"type": float, "metavar": "W"}),
-    "--style-weight": ("style_weight", {"type": float, "metavar": "W"}),
-    "--tv-weight": ("tv_weight", {"type": float, "metavar": "W", "help": "total variation"}),
-    "--style-blend-weights": ("style_blend_weights", {
-        "type": float, "nargs": "+", "metavar": "W", "help": "one per style image"}),
-    "--style-layer-weight-exp": ("style_layer_weight_exp", {
-        "type": float, "metavar": "E", "help": "style layer i weighs (i+1)**E"}),
-    "--content-weight-blend": ("content_weight_blend", {
-        "type": float, "metavar": "B", "help": "share of the first content layer"}),
-    "--content-layers": ("content_layers", {"type": _names, "metavar": "L,L"}),
-    "--style-layers": ("style_layers", {"type": _names, "metavar": "L,L,..."}),
-    "--style-scale": ("style_scale", {"type": float, "metavar": "S"}),
-    "--scales": ("scales", {
-        "type": _ints, "metavar": "PX,PX,...",
-        "help": "coarse-to-fine long sides before --size; unset: halving from --size to 128"}),
-    "--single-scale": ("multi_scale", {
-        "action": "store_false", "help": "optimise at --size only (default: multi-scale)"}),
-    "--init": ("init", {"metavar": "content|noise|PATH"}),
-    "--seed": ("seed", {"type": int, "metavar": "N", "help": "unset: drawn and printed"}),
-    "--preserve-colors": ("preserve_colors", {"action": "store_true"}),
-    "--match-histogram": ("match_histogram", {
-        "action": "store_true", "help": "recolour the style to the content first"}),
-    "--pooling": ("pooling", {"choices": POOLINGS}),
-    "--learning-rate": ("learning_rate", {"type": float, "metavar": "LR", "help": "Adam"}),
-    "--beta1": ("beta1", {"type": float, "metavar": "B"}),
-    "--beta2": ("beta2", {"type": float, "metavar": "B"}),
-    "--epsilon": ("epsilon", {"type": float, "metavar": "E"}),
-    "--snapshot-every": ("snapshot_every", {"type": int, "metavar": "N"}),
-    "--backbone": ("backbone", {"choices": BACKBONES}),
-    "--weights": ("weights", {
-        "metavar": "PATH", "help": "local VGG state dict; unset: torchvision's"}),
-    "--device": ("device", {"metavar": "DEV", "help": "auto, cpu, cuda or cuda:N"}),
-}
+# The argparse type of each kind of parameter (engine/param_spec.py) that takes a value.
+_TYPES = {"int": int, "float": float, "numbers": float, "layers": _names, "sizes": _ints}
 
 
-# Options of `train` only; the loss, backbone and device options are shared with `stylize`.
-_TRAIN_OPTIONS = {
-    "--size": ("size", {"type": int, "metavar": "PX", "help": "side of the square photo crops"}),
-    "--steps": ("steps", {"type": int, "metavar": "N"}),
-    "--batch": ("batch", {"type": int, "metavar": "B", "help": "photo crops per step"}),
-    "--learning-rate": ("learning_rate", {"type": float, "metavar": "LR", "help": "Adam"}),
-    "--width": ("width", {"type": int, "metavar": "C", "help": "channels of the first layer"}),
-    "--blocks": ("blocks", {"type": int, "metavar": "N", "help": "residual blocks"}),
-    "--sample-every": ("sample_every", {"type": int, "metavar": "N"}),
-    "--checkpoint-every": ("checkpoint_every", {"type": int, "metavar": "N"}),
-    **{option: _OPTIONS[option] for option in (
-        "--content-weight", "--style-weight", "--tv-weight", "--style-blend-weights",
-        "--style-layer-weight-exp", "--content-weight-blend", "--content-layers",
-        "--style-layers", "--style-scale", "--seed", "--pooling", "--backbone", "--weights",
-        "--device")},
-}
+def _argument(spec) -> dict:
+    """argparse keywords for one parameter, from its description alone."""
+    if spec.kind == "bool":  # a switch; a default-on one is turned off (e.g. --single-scale)
+        return {"action": "store_false" if spec.default else "store_true"}
+    kwargs = {"metavar": spec.metavar or None}
+    if spec.kind in _TYPES:
+        kwargs["type"] = _TYPES[spec.kind]
+    if spec.kind == "numbers":
+        kwargs["nargs"] = "+"
+    if spec.kind == "choice" and not spec.open_choices:
+        kwargs["choices"], kwargs["metavar"] = spec.choices, None
+    return kwargs
 
 
-def _add_options(cmd: argparse.ArgumentParser, options: dict, params_class) -> None:
-    """One option per entry of `options`, its default shown from `params_class`."""
-    defaults = {f.name: f.default for f in dataclasses.fields(params_class)}
-    for option, (field, kwargs) in options.items():
-        default = defaults[field]
+def _help(spec) -> str:
+    default = spec.default
+    if spec.kind == "bool":
+        said = (f"Turns {spec.label.lower()} off, which is on by default: {spec.help[0].lower()}"
+                f"{spec.help[1:]}" if default else spec.help)
+    elif default in (None, ()):  # the help says what unset means
+        said = spec.help
+    else:
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        env = f"; ${ENVIRONMENT[field]} when set" if field in ENVIRONMENT else ""
-        said = None if kwargs.get("action") == "store_false" else f"default: {shown}{env}"
-        help_text = "; ".join(filter(None, [kwargs.get("help"), said]))
+        unit = f" {spec.unit}" if spec.unit else ""
+        said = f"{spec.help} Default: {shown}{unit}."
+    env = f" ${ENVIRONMENT[spec.name]} when not given." if spec.name in ENVIRONMENT else ""
+    return (said + env).strip().replace("%", "%%")
+
+
+def _add_options(cmd: argparse.ArgumentParser, params_class) -> None:
+    """One option per parameter of `params_class`, generated from its description."""
+    for spec in describe(params_class).values():
         # SUPPRESS: an option not given is absent, and the params class supplies its default.
-        cmd.add_argument(option, dest=field, default=argparse.SUPPRESS,
-                         **{**kwargs, "help": help_text})
+        cmd.add_argument(spec.flag, dest=spec.name, default=argparse.SUPPRESS,
+                         help=_help(spec), **_argument(spec))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("-o", "--output", metavar="OUT", required=True, help=".png, .jpg or .jpeg")
     cmd.add_argument("--snapshot-dir", metavar="DIR",
                      help="write a snapshot every --snapshot-every iterations here (default: none)")
-    _add_options(cmd, _OPTIONS, StyleParams)
+    cmd.add_argument("--style-masks", metavar="MASK", nargs="+",
+                     help="one grey image per STYLE, white where that style paints (any size, "
+                          "stretched to CONTENT); 'none': that style paints everywhere. Where "
+                          "no mask is white the photo stays (default: every style everywhere)")
+    _add_options(cmd, StyleParams)
 
     cmd = commands.add_parser(
         "train", help="train an instant network for STYLE(s)",
@@ -142,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("-o", "--output", metavar="NET", required=True, help="the network file")
     cmd.add_argument("--sample-dir", metavar="DIR",
                      help="write a sample picture every --sample-every steps here (default: none)")
-    _add_options(cmd, _TRAIN_OPTIONS, TrainParams)
+    _add_options(cmd, TrainParams)
 
     cmd = commands.add_parser("apply", help="paint PHOTO with an instant network",
                               description="Paint PHOTO with an instant network in one pass.")
@@ -160,12 +127,12 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     args = vars(build_parser().parse_args(argv))
     environ = os.environ if environ is None else environ
     command = {"stylize": _stylize, "train": _train, "apply": _apply}[args["command"]]
-    options = _TRAIN_OPTIONS if args["command"] == "train" else _OPTIONS
+    params_class = TrainParams if args["command"] == "train" else StyleParams
     try:
         return command(args, environ)
     except ParamError as error:
-        option = "--" + error.name.replace("_", "-")
-        return _fail(f"{option}: {error.message}" if option in options else str(error))
+        spec = describe(params_class).get(error.name)
+        return _fail(f"{spec.flag}: {error.message}" if spec else str(error))
     except EngineError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
@@ -198,7 +165,7 @@ def _check_output(out: Path, formats=SAVE_FORMATS) -> str | None:
 def _stylize(args: dict, environ: Mapping[str, str]) -> int:
     from .loop import stylize  # torch loads here, not for --help or a usage error
 
-    params = StyleParams(**_given(args, environ, StyleParams))
+    params = StyleParams.from_dict(_given(args, environ, StyleParams))
     out = Path(args["output"])
     if problem := _check_output(out):
         return _fail(problem)
@@ -213,9 +180,20 @@ def _stylize(args: dict, environ: Mapping[str, str]) -> int:
 
     content = load_image(args["content"])
     styles = [load_image(path) for path in args["styles"]]
+    masks = None
+    if args.get("style_masks") is not None:
+        from .regions import check_masks, load_mask
+
+        try:
+            masks = check_masks([None if path.lower() == "none" else load_mask(path)
+                                 for path in args["style_masks"]], len(styles))
+        except ParamError as error:
+            return _fail(f"--style-masks: {error.message}")
+        except ImageError as error:
+            return _fail(f"--style-masks: {error}")
     progress = _Progress(sys.stderr, "iteration")
     step = None
-    for step in stylize(content, styles, params):
+    for step in stylize(content, styles, params, style_masks=masks):
         progress.show(step.iteration, step.total, step.elapsed, step.remaining,
                       f"{step.scale}px  loss {step.losses['total']:.4g}")
         if snapshots is not None and step.image is not None and not step.is_last:
@@ -237,7 +215,7 @@ def _train(args: dict, environ: Mapping[str, str]) -> int:
     from .network import NetworkError, read_network_file, save_network
     from .training import load_photos, train
 
-    params = TrainParams(**_given(args, environ, TrainParams))
+    params = TrainParams.from_dict(_given(args, environ, TrainParams))
     out = Path(args["output"])
     if problem := _check_output(out, (".pt", ".pth")):
         return _fail(problem)

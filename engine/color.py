@@ -6,11 +6,19 @@ Two ways of keeping the photograph's colours, both from Gatys, Bethge, Hertzmann
   luminance with the content's chrominance;
 - `match_histogram`: colour histogram matching, applied to the style image before stylization, so
   the painting's strokes and textures arrive already in the photograph's palette.
+
+`recolor` applies them after the painting is made, to a painting kept as the engine made it: the
+gallery's colour post-steps (keep the photo's colours, match its histogram, mix with it), which
+the user switches on a finished painting without painting it again.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
+
+from .params import ParamError
 
 # Rec.601 luma weights, in full range as JPEG/JFIF uses them (Y, Cb, Cr all in [0, 1], chroma
 # centred on 0.5): Y = Kr R + Kg G + Kb B, Cb = (B - Y) / (2 (1 - Kb)), Cr = (R - Y) / (2 (1 - Kr)).
@@ -49,12 +57,7 @@ def preserve_colors(stylized: torch.Tensor, content: torch.Tensor) -> torch.Tens
     """
     _check_channels(stylized)
     _check_channels(content)
-    if content.shape[-2:] != stylized.shape[-2:]:
-        batched = content if content.dim() == 4 else content.unsqueeze(0)
-        batched = F.interpolate(batched, size=stylized.shape[-2:], mode="bilinear",
-                                align_corners=False, antialias=True)
-        content = batched if content.dim() == 4 else batched.squeeze(0)
-    content = content.to(stylized.device, stylized.dtype)
+    content = _resized_like(content, stylized)
     y = rgb_to_ycbcr(stylized)[..., :1, :, :]       # (..., 1, H, W)
     cbcr = rgb_to_ycbcr(content)[..., 1:, :, :]     # (..., 2, H, W)
     return ycbcr_to_rgb(torch.cat([y, cbcr], dim=-3)).clamp(0, 1)
@@ -82,6 +85,48 @@ def match_histogram(source: torch.Tensor, reference: torch.Tensor, *,
     a = _sym_power(cov_r, 0.5) @ _sym_power(cov_s + eps * eye, -0.5)  # (3, 3)
     out = a @ (x - mu_s) + mu_r                                        # (3, N)
     return out.reshape(source.shape).to(source.dtype).clamp(0, 1)
+
+
+_match_histogram = match_histogram  # recolor's keyword of the same name hides the function
+
+
+def recolor(painting: torch.Tensor, photo: torch.Tensor, *, keep_colors: bool = False,
+            match_histogram: bool = False, mix: float = 0.0) -> torch.Tensor:
+    """`painting` (3, H, W) with the colour post-steps chosen, in [0, 1]; with none, a copy.
+
+    In this order: `match_histogram` recolours the painting so its colour mean and covariance
+    are the photo's (the function of that name, with the photo as the reference: here it is a
+    post-step on the painting, not the paper's pre-step on the style image); `keep_colors`
+    keeps the painting's luminance with the photo's chrominance (`preserve_colors`, the seed
+    report's luminosity transfer); `mix` in [0, 1] blends linearly with the photo, from the
+    painting (0) to the photo itself (1). `photo` is resized (bilinear, antialiased) to the
+    painting's size; both may also be (1, 3, H, W). Neither input is modified.
+    """
+    _check_image(painting, "painting")
+    _check_image(photo, "photo")
+    if isinstance(mix, bool) or not isinstance(mix, (int, float)) or not (
+            math.isfinite(mix) and 0.0 <= mix <= 1.0):
+        raise ParamError("mix", f"must be a number from 0 to 1, not {mix!r}")
+    photo = _resized_like(photo.reshape(photo.shape[-3:]), painting.reshape(painting.shape[-3:]))
+    out = painting.reshape(painting.shape[-3:]).clamp(0, 1)  # (3, H, W), a new tensor
+    if match_histogram:
+        out = _match_histogram(out, photo)
+    if keep_colors:
+        out = preserve_colors(out, photo)
+    if mix:
+        out = torch.lerp(out, photo, float(mix)).clamp(0, 1)
+    return out.reshape(painting.shape)
+
+
+def _resized_like(content: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """`content` (..., 3, h, w) resized (bilinear, antialiased) to `like`'s height and width,
+    on its device and in its dtype."""
+    if content.shape[-2:] != like.shape[-2:]:
+        batched = content if content.dim() == 4 else content.unsqueeze(0)
+        batched = F.interpolate(batched, size=like.shape[-2:], mode="bilinear",
+                                align_corners=False, antialias=True)
+        content = batched if content.dim() == 4 else batched.squeeze(0)
+    return content.to(like.device, like.dtype)
 
 
 def _mean_cov(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

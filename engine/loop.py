@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-import secrets
 import time
 from collections.abc import Iterator, Sequence
 
@@ -27,7 +26,8 @@ from .images import load_image, resize_long_side, resize_to, to_image, to_tensor
 from .layers import min_side
 from .losses import build_objective
 from .memory import check_fits
-from .params import ParamError, StyleParams, check_styles
+from .params import INIT_KINDS, ParamError, StyleParams, check_styles, draw_seed
+from .regions import check_masks, feature_weights, group_styles
 from .schedule import check_sizes, pixels, plan
 from .state import RunState
 from .state import load as load_state
@@ -53,6 +53,7 @@ def stylize(
     init_image: Image.Image | None = None,
     free_memory: int | None = None,
     resume: bytes | None = None,
+    style_masks: Sequence | None = None,
 ) -> Iterator[Step]:
     """Style `content` after `styles`; one `Step` per iteration, the image on snapshot steps
     (every `params.snapshot_every`-th iteration) and on the last one, whose `stopped` says why.
@@ -73,12 +74,20 @@ def stylize(
     pixels an uninterrupted run would have (same machine). `start_iteration` and `init_image`
     are then ignored.
 
+    Regions (Gatys et al., "Controlling Perceptual Factors in Neural Style Transfer"):
+    `style_masks` has one entry per style image, None (it paints everywhere) or a mask, a
+    float tensor (H, W) in [0, 1] or a grey PIL image at any resolution, stretched to the
+    photo: 1 where that style paints. Styles with equal masks blend in their region; where
+    no mask reaches, only the content and tv losses act, so the photo stays. Masks are inputs
+    like the styles: a resumed run needs the same ones again. See engine/regions.py.
+
     Bad arguments raise `ParamError` here, at the call, and so does a size whose estimated
     peak memory (engine/memory.py) exceeds `free_memory` bytes (default: what the device has
     free); missing weights raise `WeightsError` at the first step.
     """
     styles = list(styles)
     check_styles(styles, params.style_blend_weights)
+    masks = check_masks(style_masks, len(styles))
     saved = None
     if resume is not None:
         saved = load_state(resume, params)
@@ -88,17 +97,17 @@ def stylize(
     if init_image is None and start_iteration > 0:
         raise ParamError("init_image", "resuming (start_iteration > 0) needs the last image")
     check_sizes(content.size, params)
-    if init_image is None and params.init not in ("content", "noise"):
+    if init_image is None and params.init not in INIT_KINDS:  # the path of an image
         init_image = load_image(params.init)  # ImageError now, not after minutes of work
     device = resolve_device(params.device)
     check_fits(pixels(content.size, params.size), params.size, params.backbone,
                params.style_scale, device_free_memory(device) if free_memory is None else free_memory)
-    seed = saved.seed if saved else params.seed if params.seed is not None else secrets.randbits(63)
-    return _run(content, styles, params, device, seed, start_iteration, init_image, saved)
+    seed = saved.seed if saved else params.seed if params.seed is not None else draw_seed()
+    return _run(content, styles, params, device, seed, start_iteration, init_image, saved, masks)
 
 
 def _run(content, styles, params, device, seed, start_iteration, init_image,
-         saved: RunState | None) -> Iterator[Step]:
+         saved: RunState | None, masks) -> Iterator[Step]:
     started = time.perf_counter()
     net = load_backbone(params.backbone, params.weights, pooling=params.pooling, device=device,
                         last_layer=deepest_layer(params))
@@ -121,7 +130,7 @@ def _run(content, styles, params, device, seed, start_iteration, init_image,
         content_img = resize_long_side(content, size)
         c = to_tensor(content_img).unsqueeze(0).to(device)  # (1, 3, H, W)
         h, w = c.shape[-2:]
-        objective = _objective(net, c, styles, params, size, device)
+        objective = _objective(net, c, styles, params, size, device, masks)
         if resumed:
             x = saved.image.to(device)
         elif x is None:
@@ -176,9 +185,11 @@ def _run(content, styles, params, device, seed, start_iteration, init_image,
             stopped = None
             if final and (converged or n == cap):
                 stopped = STOPPED_CONVERGED if converged else STOPPED_ITERATIONS
-            image = None
+            image = raw = None
             if stopped or (params.snapshot_every and iteration % params.snapshot_every == 0):
                 image = _picture(x, c, params)
+            if stopped:
+                raw = to_image(x.detach()[0]) if params.preserve_colors else image
             yield Step(
                 iteration=iteration,
                 total=params.iterations,
@@ -190,6 +201,7 @@ def _run(content, styles, params, device, seed, start_iteration, init_image,
                 seed=seed,
                 image=image,
                 stopped=stopped,
+                raw=raw,
                 state=functools.partial(save_state, iteration=iteration, index=index, done=n,
                                         cap=cap, image=x, optimizer=optimizer,
                                         losses=watch.losses, seed=seed, params=params),
@@ -235,8 +247,9 @@ def _upscale(t: torch.Tensor, size_hw: tuple[int, int]) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _objective(net, c, styles, params, size, device):
-    """The objective at one scale, its targets computed once."""
+def _objective(net, c, styles, params, size, device, masks=None):
+    """The objective at one scale, its targets computed once; the masks resized to its image
+    size's style layers."""
     layers_c, layers_s = set(content_weights(params)), set(style_weights(params))
     content_features = net(c, layers_c) if layers_c else {}
     style_features = []
@@ -250,7 +263,9 @@ def _objective(net, c, styles, params, size, device):
         if params.match_histogram:
             s = color.match_histogram(s, c)
         style_features.append(net(s, layers_s) if layers_s else {})
-    return build_objective(params, content_features, style_features).to(device)
+    regions = [(None if mask is None else feature_weights(mask, c.shape[-2:], layers_s), indices)
+               for mask, indices in group_styles(masks, len(styles))]
+    return build_objective(params, content_features, style_features, regions).to(device)
 
 
 def _initial(c: torch.Tensor, params: StyleParams, seed: int, init_image) -> torch.Tensor:

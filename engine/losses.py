@@ -117,6 +117,19 @@ class StyleLoss(nn.Module):
         return _GramError.apply(features, self.target, self.norm)
 
 
+class Masked(nn.Module):
+    """A loss on one region of the features: `loss(features * weight)`, `weight` (1, 1, H, W) a
+    buffer that engine/regions.py makes from a style's mask (why it is what it is: there)."""
+
+    def __init__(self, loss: nn.Module, weight: torch.Tensor):
+        super().__init__()
+        self.loss = loss
+        self.register_buffer("weight", weight.detach())
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.loss(features * self.weight)  # (B, C, H, W)
+
+
 class _TotalVariation(torch.autograd.Function):
     """mean(dy^2) + mean(dx^2) over neighbouring pixels, with a backward of five passes over the
     image where autograd through the slices takes about twenty."""
@@ -214,15 +227,30 @@ def build_objective(
     params,
     content_features: Mapping[str, torch.Tensor],
     style_features: Sequence[Mapping[str, torch.Tensor]],
+    regions: Sequence[tuple[Mapping[str, torch.Tensor] | None, Sequence[int]]] | None = None,
 ) -> Objective:
-    """The weighted objective with targets taken from precomputed features (computed once)."""
-    blend = normalized(params.style_blend_weights, len(style_features))
+    """The weighted objective with targets taken from precomputed features (computed once).
+
+    `regions` (engine/regions.py): (layer -> per-pixel weight, or None for everywhere; the
+    indices of the style images painting there) per region. None: one region everywhere with
+    every style image. A region's styles blend there as all of them do without regions, and
+    its loss weighs their share of the blend weights (one region with every style: all of it).
+    """
+    raw = ([1.0] * len(style_features) if params.style_blend_weights is None
+           else [float(x) for x in params.style_blend_weights])
     content = SumLoss(
         Scale(LayerApply(ContentLoss(content_features[layer]), layer), w)
         for layer, w in content_weights(params).items()
     )
-    style = SumLoss(
-        Scale(LayerApply(StyleLoss.blended([f[layer] for f in style_features], blend), layer), w)
-        for layer, w in style_weights(params).items()
-    )
+    style = SumLoss()
+    for weights, styles in regions or [(None, range(len(style_features)))]:
+        inside = [raw[i] for i in styles]
+        if sum(inside) == 0:
+            continue  # its styles all weigh 0: nothing to paint there
+        blend, share = normalized(inside, len(inside)), sum(inside) / sum(raw)
+        for layer, w in style_weights(params).items():
+            loss = StyleLoss.blended([style_features[i][layer] for i in styles], blend)
+            if weights is not None:
+                loss = Masked(loss, weights[layer])
+            style.append(Scale(LayerApply(loss, layer), w * share))
     return Objective(content, style, Scale(TVLoss(), params.tv_weight))

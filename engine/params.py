@@ -1,16 +1,19 @@
-"""Every style-transfer parameter, its default and its validation, in one place.
+"""Every style-transfer and training parameter, described once, and its validation.
 
-The command line, the gallery's forms and the REST serializers all read their defaults and
-choices from :class:`StyleParams`, so no default is written twice.
+Each field of :class:`StyleParams` and :class:`TrainParams` carries its description
+(engine/param_spec.py): the command line, the gallery's form, its REST fields and its record
+panel are generated from it, so nothing about a parameter is written twice.
 """
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from dataclasses import dataclass
 from typing import Literal
 
 from .errors import EngineError
 from .layers import LAYER_NAMES
+from .param_spec import MACHINE, THEME, describe, param
 
 # VGG layer names (relu{block}_{index}); layers.py maps them to indices.
 CONTENT_LAYERS = ("relu4_2", "relu5_2")
@@ -33,6 +36,7 @@ MAX_ITERATIONS = 100_000
 # MAX_LAYER_EXP (its layer weights are (i + 1) ** exp).
 MAX_WEIGHT = 1e6
 MAX_LAYER_EXP = 10.0
+MAX_TRAIN_STEPS = 1_000_000
 
 
 class ParamError(EngineError, ValueError):
@@ -79,69 +83,118 @@ def _need(ok: bool, name: str, message: str) -> None:
         raise ParamError(name, message)
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v) -> bool:
-    """A finite int or float (not a bool, not NaN, not infinite)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < float("inf")
+# The loss fields StyleParams and TrainParams share (the same loss modules read them).
+_WEIGHT = dict(minimum=0, maximum=MAX_WEIGHT, metavar="W")
+_CONTENT_WEIGHT = dict(label="Content weight", help="How closely to keep the photo's shapes.",
+                       **_WEIGHT)
+_TV_WEIGHT = dict(label="Smoothness (TV weight)",
+                  help="Total variation: higher removes speckle noise.", **_WEIGHT)
+_LAYER_BLEND = dict(label="Content layer blend", help="Share of the content loss on the first "
+                    "content layer; the rest goes to the second.", minimum=0, maximum=1,
+                    metavar="B")
+_LAYER_EXP = dict(label="Style layer weight exponent", help="Style layer i weighs (i+1)**E, "
+                  "normalized; 0 weighs all style layers equally.", minimum=0,
+                  maximum=MAX_LAYER_EXP, metavar="E")
+_BLEND = dict(label="Style blend weights", help="One weight per style image, normalized to sum "
+              "to 1; unset: equal weights.", minimum=0, maximum=MAX_WEIGHT, set_by=THEME,
+              metavar="W")
+_STYLE_SCALE = dict(label="Style scale", help="The painting's size relative to the photo: "
+                    "larger paints larger brushwork.", minimum=0.1, maximum=4, unit="×",
+                    metavar="S")
+_SEED = dict(label="Seed", help="Makes a run repeatable; unset: a random one, recorded.",
+             minimum=0, maximum=2**63 - 1, rule_text="a non-negative integer", metavar="N")
+_POOLING = dict(label="Pooling", help="The backbone's pooling layers.")
+_BACKBONE = dict(label="Backbone", help="The VGG network whose features define the losses.",
+                 set_by=MACHINE)
+_WEIGHTS = dict(label="Weights", help="A local VGG state dict; unset: torchvision's.",
+                set_by=MACHINE, metavar="PATH", rule_text="a file path, 'random' or unset")
+_DEVICE = dict(label="Device", help="auto, cpu, cuda or cuda:N.", set_by=MACHINE,
+               metavar="DEV", rule_text=f"one of {', '.join(DEVICES)} or cuda:N")
 
 
 @dataclass(frozen=True, kw_only=True)
 class StyleParams(_Params):
-    """The resolved parameters of one style transfer. Validated on construction."""
+    """The resolved parameters of one style transfer. Validated on construction.
 
-    size: int = 512  # long side of the output, px
+    Each field's description (engine/param_spec.py) is the one source of its label, help,
+    limits and who may set it; the command line and the gallery are generated from it.
+    """
+
+    size: int = param(512, label="Size", unit="px", minimum=16, maximum=MAX_SIZE, metavar="PX",
+                      help="The long side of the painting; 512 is quick, 1024 and 1536 are "
+                           "sharp enough to print.")
     # Optimizer steps over all scales: the upper bound, the run stops earlier once the painting
     # has converged (engine/convergence.py), unless `exact_iterations` asks for all of them.
-    iterations: int = 300
-    exact_iterations: bool = False
+    iterations: int = param(300, label="Iterations (at most)", minimum=1, maximum=MAX_ITERATIONS,
+                            metavar="N", help="The painting stops by itself once it has "
+                                              "converged; this is the limit, over all scales.")
+    exact_iterations: bool = param(False, label="Run every iteration",
+                                   help="Do not stop early when the painting has converged.")
     # Converged: the total loss falls by less than this share per iteration, averaged over the
     # last ten iterations of a scale. Measured at 512 px (bench/judge.py; the old default of 300
     # iterations at one scale: 0.032 style, 0.63 content distance, 574 s): 0.005 took 130 s for
     # 0.032 and 0.69; 0.007 110 s for 0.034 and 0.71; 0.01 92 s for 0.034 and 0.75.
-    tolerance: float = 0.007
-    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    tolerance: float = param(0.007, label="Convergence tolerance", minimum=0, maximum=1,
+                             open_max=True, metavar="T", help="Done when the loss falls by less "
+                                                              "than this share per iteration.")
+    optimizer: Literal["lbfgs", "adam"] = param(
+        "lbfgs", label="Optimizer", help="L-BFGS converges in fewer steps; Adam uses less memory.")
     # Every loss is a relative error (engine/losses.py), so these weights mean the same at any
     # size. Style 14 : content 1 paints clearly (Van Gogh's swirls over a recognisable photo);
     # tuned with bench/judge.py on the multi-scale default (512 px, Tubingen, The Starry Night;
     # style and content distance): 20 gave 0.025 and 0.81 (the coarse scales already paint
     # boldly), 10 gave 0.040 and 0.62; one scale with 300 iterations at 20 gave 0.032 and 0.63.
     # tv 10 smooths the pixel noise only.
-    content_weight: float = 1.0
-    style_weight: float = 14.0  # "strength" in the gallery scales this
-    tv_weight: float = 10.0
-    content_layers: tuple[str, ...] = CONTENT_LAYERS
-    style_layers: tuple[str, ...] = STYLE_LAYERS
-    # Share of the content loss on the first content layer; the rest goes to the second.
-    content_weight_blend: float = 1.0
-    # Style layer i gets weight (i+1) ** exp, normalized to sum to 1; 0 weighs all layers equally.
-    style_layer_weight_exp: float = 0.0
-    # One weight per style image (normalized to sum to 1); None means equal weights.
-    style_blend_weights: tuple[float, ...] | None = None
-    style_scale: float = 1.0  # style image size relative to the content's
+    content_weight: float = param(1.0, **_CONTENT_WEIGHT)
+    style_weight: float = param(14.0, label="Style weight", **_WEIGHT,
+                                help="How much of the painting's style; the gallery's strength "
+                                     "slider multiplies it.")
+    tv_weight: float = param(10.0, **_TV_WEIGHT)
+    content_layers: tuple[str, ...] = param(CONTENT_LAYERS, label="Content layers",
+                                            metavar="L,L", help="Where the photo's shapes are "
+                                                                "compared.")
+    style_layers: tuple[str, ...] = param(STYLE_LAYERS, label="Style layers", metavar="L,L,...",
+                                          help="Where the painting's textures are compared.")
+    content_weight_blend: float = param(1.0, **_LAYER_BLEND)
+    style_layer_weight_exp: float = param(0.0, **_LAYER_EXP)
+    style_blend_weights: tuple[float, ...] | None = param(None, **_BLEND)
+    style_scale: float = param(1.0, **_STYLE_SCALE)
     # Coarse to fine: optimise a smaller copy first, each scale starting from the previous
     # result. `scales` names the coarse long sides (e.g. 128, 256); empty: halving from `size`
     # down to MIN_AUTO_SCALE px. Off: one scale at `size`.
-    multi_scale: bool = True
-    scales: tuple[int, ...] = ()
-    init: str = "content"  # "content", "noise" or the path of an image
-    seed: int | None = None  # None: the engine draws one and reports it
-    preserve_colors: bool = False
-    match_histogram: bool = False  # match the style's colour histogram to the content first
-    pooling: Literal["max", "avg"] = "max"
+    multi_scale: bool = param(True, label="Multi-scale", option="--single-scale",
+                              help="Paint a small copy first, then refine it at larger sizes.")
+    scales: tuple[int, ...] = param((), label="Coarse scales", unit="px", minimum=16,
+                                    maximum=MAX_SIZE, metavar="PX,PX,...",
+                                    help="The long sides painted before the size, increasing, "
+                                         "e.g. 128,256; empty: halving from the size down to "
+                                         f"{MIN_AUTO_SCALE} px.")
+    init: str = param("content", label="Start from", choices=INIT_KINDS, open_choices=True,
+                      metavar="content|noise|PATH", rule_text="content, noise or an image path",
+                      help="The photo or random noise.")
+    seed: int | None = param(None, **_SEED)
+    preserve_colors: bool = param(False, label="Preserve the photo's colours",
+                                  help="Apply the brushwork, keep the photo's colours.")
+    match_histogram: bool = param(False, label="Match colour histogram",
+                                  help="Recolour the painting to the photo's palette first.")
+    pooling: Literal["max", "avg"] = param("max", **_POOLING)
     # Adam only; pixels are in [0, 1], so this is about the largest change of a pixel per step.
     # Tuned at 256 px, 200 iterations (total loss; L-BFGS 1.59): 0.01 1.69, 0.02 1.65,
     # 0.05 1.67, 0.1 unstable (2.20).
-    learning_rate: float = 0.02
-    beta1: float = 0.9
-    beta2: float = 0.999
-    epsilon: float = 1e-8
-    snapshot_every: int = 25  # the image every N iterations; 0: none (the last step has it anyway)
-    backbone: Literal["vgg19", "vgg16"] = "vgg19"
-    weights: str | None = None  # local state dict; None: torchvision's; "random": tests only
-    device: str = "auto"  # one of DEVICES, or cuda:N
+    learning_rate: float = param(0.02, label="Learning rate", minimum=0, maximum=1,
+                                 open_min=True, metavar="LR", help="Adam only.")
+    beta1: float = param(0.9, label="Adam beta1", minimum=0, maximum=1, open_max=True,
+                         metavar="B", help="Adam only.")
+    beta2: float = param(0.999, label="Adam beta2", minimum=0, maximum=1, open_max=True,
+                         metavar="B", help="Adam only.")
+    epsilon: float = param(1e-8, label="Adam epsilon", minimum=0, maximum=1, open_min=True,
+                           metavar="E", help="Adam only.")
+    snapshot_every: int = param(25, label="Snapshot every", unit="iterations", minimum=0,
+                                metavar="N", help="Iterations between progress images; 0: none "
+                                                  "(the last step has one anyway).")
+    backbone: Literal["vgg19", "vgg16"] = param("vgg19", **_BACKBONE)
+    weights: str | None = param(None, **_WEIGHTS)  # "random": tests only
+    device: str = param("auto", **_DEVICE)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -164,8 +217,10 @@ def auto_scales(size: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def defaults() -> StyleParams:
-    return StyleParams()
+def draw_seed() -> int:
+    """A seed for a run that was given none; it is recorded, so the run can be repeated. Below
+    2**31: short to read and type, and exact as a JavaScript number in the API's JSON."""
+    return secrets.randbelow(2**31)
 
 
 def check_styles(styles, blend) -> None:
@@ -175,66 +230,32 @@ def check_styles(styles, blend) -> None:
           f"needs one weight per style image ({len(styles)}), got {len(blend or ())}")
 
 
-def _validate_losses(p) -> None:
-    """The loss fields StyleParams and TrainParams share (the same loss modules read them)."""
-    need, is_num = _need, _is_num
-    for name in ("content_weight", "style_weight", "tv_weight"):
-        need(is_num(getattr(p, name)) and 0 <= getattr(p, name) <= MAX_WEIGHT, name,
-             f"must be a number from 0 to {MAX_WEIGHT:g}")
-    need(is_num(p.style_layer_weight_exp) and 0 <= p.style_layer_weight_exp <= MAX_LAYER_EXP,
-         "style_layer_weight_exp", f"must be a number from 0 to {MAX_LAYER_EXP:g}")
-    need(is_num(p.content_weight_blend) and 0 <= p.content_weight_blend <= 1,
-         "content_weight_blend", "must be between 0 and 1")
-    need(is_num(p.style_scale) and 0.1 <= p.style_scale <= 4, "style_scale",
-         "must be between 0.1 and 4")
-    vgg = LAYER_NAMES[p.backbone] if p.backbone in BACKBONES else ()
-    need(p.backbone in BACKBONES, "backbone", f"must be one of {', '.join(BACKBONES)}")
+def _check_each(p) -> None:
+    """Every field against its own description: its kind and its limits."""
+    for name, spec in describe(type(p)).items():
+        _need(spec.allows(getattr(p, name)), name, f"must be {spec.rule}")
+
+
+def _check_relations(p) -> None:
+    """What one field's description cannot say: layers of the chosen backbone, a blend with a
+    positive sum, a device name."""
+    vgg = LAYER_NAMES[p.backbone]
     for name in ("content_layers", "style_layers"):
         layers = getattr(p, name)
-        need(isinstance(layers, tuple) and len(layers) > 0, name, "needs at least one layer")
+        _need(len(layers) > 0, name, "needs at least one layer")
         unknown = [layer for layer in layers if layer not in vgg]
-        need(not unknown, name, f"unknown layer {', '.join(map(str, unknown))} for {p.backbone}")
+        _need(not unknown, name, f"unknown layer {', '.join(unknown)} for {p.backbone}")
     if p.style_blend_weights is not None:
-        w = p.style_blend_weights
-        need(all(is_num(x) and 0 <= x <= MAX_WEIGHT for x in w) and sum(w) > 0,
-             "style_blend_weights", f"must be numbers from 0 to {MAX_WEIGHT:g} with a positive sum")
-
-
-def _validate_run(p) -> None:
-    """Seed, pooling and the machine's choices (weights, device), shared by both kinds."""
-    _need(p.seed is None or (_is_int(p.seed) and 0 <= p.seed < 2**63), "seed",
-          "must be a non-negative integer")
-    _need(p.pooling in POOLINGS, "pooling", f"must be one of {', '.join(POOLINGS)}")
-    _need(p.weights is None or (isinstance(p.weights, str) and p.weights != ""), "weights",
-          "must be a file path, 'random' or unset")
-    _need(is_device(p.device), "device", f"must be one of {', '.join(DEVICES)} or cuda:N")
+        _need(sum(p.style_blend_weights) > 0, "style_blend_weights", "must have a positive sum")
+    _need(is_device(p.device), "device", f"must be {describe(type(p))['device'].rule}")
 
 
 def validate(p: StyleParams) -> None:
     """Raise ParamError naming the first parameter with a value the engine cannot use."""
-    need, is_int, is_num = _need, _is_int, _is_num
-
-    need(is_int(p.size) and 16 <= p.size <= MAX_SIZE, "size", f"must be an integer from 16 to {MAX_SIZE}")
-    need(is_int(p.iterations) and 1 <= p.iterations <= MAX_ITERATIONS, "iterations",
-         f"must be an integer from 1 to {MAX_ITERATIONS}")
-    need(p.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}")
-    _validate_losses(p)
-    need(all(is_int(s) and 16 <= s <= MAX_SIZE for s in p.scales), "scales",
-         f"each scale must be an integer from 16 to {MAX_SIZE}")
-    need(list(p.scales) == sorted(set(p.scales)), "scales", "must be increasing")
-    need(is_num(p.tolerance) and 0 <= p.tolerance < 1, "tolerance", "must be in [0, 1)")
-    for name in ("exact_iterations", "multi_scale", "preserve_colors", "match_histogram"):
-        need(isinstance(getattr(p, name), bool), name, "must be true or false")
-    need(len(p.schedule) <= p.iterations, "iterations", "must be at least the number of scales")
-    need(isinstance(p.init, str) and p.init != "", "init", "must be content, noise or an image path")
-    _validate_run(p)
-    need(is_num(p.learning_rate) and 0 < p.learning_rate <= 1, "learning_rate",
-         "must be > 0 and at most 1")
-    need(is_num(p.beta1) and 0 <= p.beta1 < 1, "beta1", "must be in [0, 1)")
-    need(is_num(p.beta2) and 0 <= p.beta2 < 1, "beta2", "must be in [0, 1)")
-    need(is_num(p.epsilon) and 0 < p.epsilon <= 1, "epsilon", "must be > 0 and at most 1")
-    need(is_int(p.snapshot_every) and p.snapshot_every >= 0, "snapshot_every",
-         "must be an integer >= 0")
+    _check_each(p)
+    _check_relations(p)
+    _need(list(p.scales) == sorted(set(p.scales)), "scales", "must be increasing")
+    _need(len(p.schedule) <= p.iterations, "iterations", "must be at least the number of scales")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -250,58 +271,52 @@ class TrainParams(_Params):
     # The recipe of the shipped networks (gallery/themes/networks/README.md), which trains in
     # 12 to 25 minutes on two CPU cores and paints a 512 px photo with clear brushwork; on a GPU
     # raise steps, size and batch (e.g. 20000, 256, 4) for finer results.
-    size: int = 128  # side of the square training crops, px
-    steps: int = 1200
-    batch: int = 2
-    content_weight: float = 1.0
+    size: int = param(128, label="Crop size", unit="px", minimum=32, maximum=1024, metavar="PX",
+                      help="Side of the square photo crops the network learns on.")
+    steps: int = param(1200, label="Steps", minimum=1, maximum=MAX_TRAIN_STEPS, metavar="N",
+                       help="Adam steps; 1200 take 12 to 25 minutes on two CPU cores.")
+    batch: int = param(2, label="Batch", minimum=1, maximum=64, metavar="B",
+                       help="Photo crops per step.")
+    content_weight: float = param(1.0, **_CONTENT_WEIGHT)
     # Style 3 with the painting at twice the crop: 5 at 1.5x hid Tubingen's houses (300 steps);
     # 2 kept the photo but only its colours changed.
-    style_weight: float = 3.0
-    tv_weight: float = 10.0
-    content_layers: tuple[str, ...] = ("relu3_3",)
-    style_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-    content_weight_blend: float = 1.0
-    style_layer_weight_exp: float = 0.0
-    style_blend_weights: tuple[float, ...] | None = None
+    style_weight: float = param(3.0, label="Style weight", **_WEIGHT,
+                                help="Higher paints more of the painting over the photo.")
+    tv_weight: float = param(10.0, **_TV_WEIGHT)
+    content_layers: tuple[str, ...] = param(("relu3_3",), label="Content layers", metavar="L,L")
+    style_layers: tuple[str, ...] = param(("relu1_2", "relu2_2", "relu3_3", "relu4_3"),
+                                          label="Style layers", metavar="L,L,...")
+    content_weight_blend: float = param(1.0, **_LAYER_BLEND)
+    style_layer_weight_exp: float = param(0.0, **_LAYER_EXP)
+    style_blend_weights: tuple[float, ...] | None = param(None, **_BLEND)
     # The painting's long side relative to the crop: larger paints finer brushwork.
-    style_scale: float = 2.0
-    learning_rate: float = 1e-3
-    seed: int | None = None  # None: the engine draws one and records it
+    style_scale: float = param(2.0, **_STYLE_SCALE)
+    learning_rate: float = param(1e-3, label="Learning rate", minimum=0, maximum=1,
+                                 open_min=True, metavar="LR", help="Adam's.")
+    seed: int | None = param(None, **_SEED)
     # The network's channels in its first layer and its residual blocks (engine/network.py).
     # Measured with bench/instant.py on two CPU cores (median apply time, 512x384 / 1024x768):
     # width 16 with 5 blocks 0.28 s / 1.57 s; with 3 blocks 0.29 s / 1.55 s (the full-size 9x9
     # convolutions dominate); width 32 (Johnson's) with 5 blocks 0.80 s / 3.79 s. Width 16 keeps
     # Johnson's depth at a third of his time: well under the second an instant painting may take.
-    width: int = 16
-    blocks: int = 5
-    sample_every: int = 100  # a sample picture every N steps; 0: only the last
-    checkpoint_every: int = 100  # a resumable checkpoint every N steps; 0: only the last
-    backbone: Literal["vgg19", "vgg16"] = "vgg19"
-    weights: str | None = None
-    device: str = "auto"  # one of DEVICES, or cuda:N
-    pooling: Literal["max", "avg"] = "max"
+    width: int = param(16, label="Width", minimum=4, maximum=128, metavar="C",
+                       help="Channels of the network's first layer.")
+    blocks: int = param(5, label="Residual blocks", minimum=0, maximum=16, metavar="N")
+    sample_every: int = param(100, label="Sample every", unit="steps", minimum=0, metavar="N",
+                              help="A sample picture every N steps; 0: only the last.")
+    checkpoint_every: int = param(100, label="Checkpoint every", unit="steps", minimum=0,
+                                  metavar="N", help="A resumable checkpoint every N steps; 0: "
+                                                    "only the last.")
+    backbone: Literal["vgg19", "vgg16"] = param("vgg19", **_BACKBONE)
+    weights: str | None = param(None, **_WEIGHTS)
+    device: str = param("auto", **_DEVICE)
+    pooling: Literal["max", "avg"] = param("max", **_POOLING)
 
     def __post_init__(self) -> None:
         validate_training(self)
 
 
-MAX_TRAIN_STEPS = 1_000_000
-
-
 def validate_training(p: TrainParams) -> None:
     """Raise ParamError naming the first training parameter the engine cannot use."""
-    need, is_int, is_num = _need, _is_int, _is_num
-
-    need(is_int(p.size) and 32 <= p.size <= 1024, "size", "must be an integer from 32 to 1024")
-    need(is_int(p.steps) and 1 <= p.steps <= MAX_TRAIN_STEPS, "steps",
-         f"must be an integer from 1 to {MAX_TRAIN_STEPS}")
-    need(is_int(p.batch) and 1 <= p.batch <= 64, "batch", "must be an integer from 1 to 64")
-    _validate_losses(p)
-    need(is_num(p.learning_rate) and 0 < p.learning_rate <= 1, "learning_rate",
-         "must be > 0 and at most 1")
-    _validate_run(p)
-    need(is_int(p.width) and 4 <= p.width <= 128, "width", "must be an integer from 4 to 128")
-    need(is_int(p.blocks) and 0 <= p.blocks <= 16, "blocks", "must be an integer from 0 to 16")
-    for name in ("sample_every", "checkpoint_every"):
-        need(is_int(getattr(p, name)) and getattr(p, name) >= 0, name, "must be an integer >= 0")
-
+    _check_each(p)
+    _check_relations(p)

@@ -22,6 +22,9 @@ class Step:
     seed: int  # the seed in use (drawn by the engine when params.seed is None)
     image: Image.Image | None = field(default=None, repr=False)  # snapshot steps and the last
     stopped: str | None = None  # on the last Step only: STOPPED_CONVERGED or STOPPED_ITERATIONS
+    # On the last Step only: the image before any colour recombination (params.preserve_colors),
+    # for colour post-steps made later (engine.color.recolor); `image` when there is none.
+    raw: Image.Image | None = field(default=None, repr=False)
     # The run's exact state after this step, as bytes for stylize(resume=...) (engine/state.py);
     # call it before asking for the next step, which changes what it would save.
     state: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import math
-import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from .images import load_image, resize_long_side, to_image, to_tensor
 from .layers import LAYER_INDEX
 from .losses import build_objective
 from .network import TransformerNet, network_file
-from .params import ParamError, TrainParams, check_styles
+from .params import ParamError, TrainParams, check_styles, draw_seed
 from .weighting import content_weights, style_weights
 
 # Photos are kept in memory with this short side (times the crop size): room for crops of
@@ -106,7 +105,7 @@ def train(
     if resume is not None:
         start, elapsed, seed = _check_resume(resume, params)
     if seed is None:
-        seed = secrets.randbits(63)
+        seed = draw_seed()
     record = {
         "styles": list(style_names) or [f"style {i + 1}" for i in range(len(styles))],
         "style_blend_weights": list(blend) if blend is not None else None,

@@ -6,7 +6,9 @@ import pytest
 import torch
 from PIL import Image
 
-from engine.color import match_histogram, preserve_colors, rgb_to_ycbcr, ycbcr_to_rgb
+from engine.color import (
+    match_histogram, preserve_colors, recolor, rgb_to_ycbcr, ycbcr_to_rgb,
+)
 from engine.images import to_tensor
 
 
@@ -165,3 +167,64 @@ def test_match_histogram_leaves_its_inputs_alone_and_accepts_a_batch_of_one():
 def test_match_histogram_rejects_a_batch_of_several():
     with pytest.raises(ValueError, match="source"):
         match_histogram(torch.rand(2, 3, 4, 4), torch.rand(3, 4, 4))
+
+
+# --- recolor: the colour post-steps on a finished painting ------------------------------------
+
+def test_recolor_with_nothing_chosen_is_a_copy_of_the_painting():
+    painting, photo = colourful(seed=1), colourful(seed=2)
+    out = recolor(painting, photo)
+    assert torch.equal(out, painting) and out is not painting
+    out.zero_()
+    assert painting.abs().sum() > 0  # never its input
+
+
+def test_recolor_keeping_the_colours_is_preserve_colors():
+    painting, photo = colourful(seed=1), colourful(48, 64, seed=2)  # the photo is larger
+    assert torch.equal(recolor(painting, photo, keep_colors=True), preserve_colors(painting, photo))
+
+
+def test_recolor_matching_the_histogram_is_match_histogram_with_the_photo_as_reference():
+    painting, photo = colourful(seed=1), colourful(seed=2)
+    assert torch.equal(recolor(painting, photo, match_histogram=True),
+                       match_histogram(painting, photo))
+
+
+def test_recolor_matches_the_histogram_before_it_keeps_the_colours():
+    painting, photo = colourful(seed=1), colourful(seed=2)
+    both = recolor(painting, photo, keep_colors=True, match_histogram=True)
+    assert torch.equal(both, preserve_colors(match_histogram(painting, photo), photo))
+
+
+def test_recolor_mixes_linearly_with_the_photo_up_to_the_photo_itself():
+    painting, photo = colourful(seed=1), colourful(seed=2)
+    assert torch.equal(recolor(painting, photo, mix=1.0), photo)
+    assert torch.equal(recolor(painting, photo, mix=0), painting)
+    half = recolor(painting, photo, mix=0.25)
+    assert torch.allclose(half, 0.75 * painting + 0.25 * photo, atol=1e-6)
+    kept = recolor(painting, photo, keep_colors=True, mix=0.5)
+    assert torch.allclose(kept, (preserve_colors(painting, photo) + photo) / 2, atol=1e-6)
+
+
+def test_recolor_resizes_the_photo_to_the_painting_and_keeps_a_batch_dimension():
+    painting, photo = colourful(seed=1).unsqueeze(0), colourful(72, 96, seed=2)
+    out = recolor(painting, photo, mix=1.0)
+    assert out.shape == painting.shape  # (1, 3, 24, 32)
+    shrunk = torch.nn.functional.interpolate(photo.unsqueeze(0), size=(24, 32), mode="bilinear",
+                                             align_corners=False, antialias=True)
+    assert torch.allclose(out, shrunk.clamp(0, 1), atol=1e-6)
+
+
+@pytest.mark.parametrize("mix", [-0.1, 1.5, float("nan"), float("inf"), "0.5", None, True])
+def test_recolor_refuses_a_mix_outside_zero_to_one(mix):
+    from engine.params import ParamError
+
+    with pytest.raises(ParamError, match="mix"):
+        recolor(colourful(), colourful(), mix=mix)
+
+
+def test_recolor_refuses_what_is_not_one_rgb_image():
+    with pytest.raises(ValueError):
+        recolor(torch.rand(2, 3, 8, 8), colourful())
+    with pytest.raises(ValueError):
+        recolor(colourful(), torch.rand(1, 8, 8))

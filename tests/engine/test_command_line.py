@@ -91,7 +91,7 @@ def test_its_defaults_are_style_params_defaults():
     for action in parser._subparsers._group_actions[0].choices["stylize"]._actions:
         if action.dest in {f.name for f in dataclasses.fields(StyleParams)}:
             assert action.default == "==SUPPRESS=="  # StyleParams fills in what is not given
-    assert f"default: {StyleParams().size}" in " ".join(
+    assert f"Default: {StyleParams().size} px." in " ".join(
         a.help for a in parser._subparsers._group_actions[0].choices["stylize"]._actions if a.help)
 
 

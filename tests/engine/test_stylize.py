@@ -143,6 +143,24 @@ def test_preserve_colors_keeps_the_content_s_chrominance(content, style, params)
     assert (rgb_to_ycbcr(to_tensor(plain))[1:] - rgb_to_ycbcr(photo)[1:]).abs().mean() > 0.01
 
 
+def test_the_last_step_keeps_the_raw_image_before_the_colours_are_recombined(content, style,
+                                                                             params):
+    from engine.color import preserve_colors, recolor
+
+    p = params.replace(iterations=3, init="noise", snapshot_every=1)
+    steps = run(content, [style], p.replace(preserve_colors=True))
+    assert [s.raw is not None for s in steps] == [False, False, True]
+    last, photo = steps[-1], to_tensor(resize_long_side(content, 48))
+    assert last.raw.size == last.image.size and pixels(last.raw) != pixels(last.image)
+    # The shown image is the raw one with the photo's colours: recombining them again gives it.
+    again = to_tensor(last.image) - preserve_colors(to_tensor(last.raw), photo)
+    assert again.abs().max() <= 1.5 / 255
+    assert torch.equal(recolor(to_tensor(last.raw), photo, keep_colors=True),
+                       preserve_colors(to_tensor(last.raw), photo))
+    plain = run(content, [style], p)[-1]
+    assert plain.raw is plain.image and pixels(plain.raw) == pixels(last.raw)
+
+
 def test_match_histogram_changes_the_style_target(content, style, params):
     p = params.replace(iterations=1)
     plain = run(content, [style], p)[0].losses["style"]
