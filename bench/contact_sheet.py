@@ -37,19 +37,20 @@ SMALL = ImageFont.load_default(size=13)
 
 
 def columns(only: set[str] | None) -> list[dict]:
-    """[{"name", "slugs", "weights", "defaults"}] for each theme, then each blend."""
+    """[{"name", "slugs", "files", "weights", "defaults"}] for each theme, then each blend."""
     themes = {t["slug"]: t for t in json.loads((THEMES_DIR / "themes.json").read_text())}
-    out = [{"name": t["title"], "slugs": (slug,), "weights": (1.0,),
+    out = [{"name": t["title"], "slugs": (slug,), "files": (t["file"],), "weights": (1.0,),
             "defaults": t.get("default_params", {})} for slug, t in themes.items()]
     for slugs, weights in BLENDS:
         out.append({"name": " + ".join(themes[s]["title"].split(" (")[0] for s in slugs),
-                    "slugs": slugs, "weights": weights,
+                    "slugs": slugs, "files": tuple(themes[s]["file"] for s in slugs),
+                    "weights": weights,
                     "defaults": themes[slugs[0]].get("default_params", {})})  # the gallery's rule
     return [c for c in out if only is None or set(c["slugs"]) & only]
 
 
 def paint(photo, column, size: int):
-    styles = [load_image(THEMES_DIR / f"{slug}.jpg") for slug in column["slugs"]]
+    styles = [load_image(THEMES_DIR / name) for name in column["files"]]
     params = StyleParams.from_dict({**column["defaults"], "size": size, "seed": 0,
                                     "backbone": "vgg16", "weights": str(VGG16_WEIGHTS),
                                     "device": "cpu", "snapshot_every": 0,

@@ -34,10 +34,10 @@ def main() -> None:
     args = parser.parse_args()
     resolve_device("cpu")
     photo = load_image(args.photo)
-    titles = {t["slug"]: t["title"] for t in json.loads((THEMES / "themes.json").read_text())}
+    themes = json.loads((THEMES / "themes.json").read_text())
     cells = [("The photo", resize_long_side(photo, args.size))]
-    for slug, title in titles.items():
-        net, _ = load_network(THEMES / "networks" / f"{slug}.pt")
+    for slug, title, network in ((t["slug"], t["title"], t["network"]) for t in themes):
+        net, _ = load_network(THEMES / "networks" / network)
         apply(net, photo, 64)  # warm-up: the first call sets up the CPU kernels
         started = time.perf_counter()
         painted = apply(net, photo, args.size)

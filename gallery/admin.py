@@ -7,14 +7,18 @@ own admin (queued, successful and failed tasks, schedules).
 from django import forms
 from django.contrib import admin
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import services
+from .forms import param_field
 from .models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun
+from .params import shown, user_specs
 from .views.media import file_response
 
 
@@ -34,30 +38,88 @@ def _preview(url: str, *, size: int = 64):
 
 
 class _DeleteWithFilesAdmin(admin.ModelAdmin):
-    """Deletes go through `delete_with_service(obj)`, so the files go with the row: Django's bulk
-    delete, which would leave the files behind, gives way to the `delete_with_files` action."""
+    """Deletes go through `delete_with_service(obj)`, so the files go with the row: the Delete
+    button and Django's "Delete selected" action (its confirmation page first) both end there.
+
+    Django's confirmation page already refuses a row that protected rows use (a theme that jobs
+    use); one that became used since the page was drawn raises ProtectedError in the service,
+    and is kept with a message saying why, not a server error.
+    """
+
+    # Why a protected row cannot go, for the message.
+    protected_text = "other records use it"
 
     def delete_with_service(self, obj):
         raise NotImplementedError
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    @admin.action(description="Delete selected %(verbose_name_plural)s and their files", permissions=["delete"])
-    def delete_with_files(self, request, queryset):
-        for obj in queryset:
-            self.delete_with_service(obj)
-
     def delete_model(self, request, obj):
         self.delete_with_service(obj)
 
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            try:
+                self.delete_with_service(obj)
+            except ProtectedError:
+                self._kept(request, obj)
 
-class ThemeAdminForm(forms.ModelForm):
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ProtectedError:  # Django's transaction is rolled back: nothing was deleted
+            obj = self.get_object(request, unquote(object_id))
+            self._kept(request, obj)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", obj.pk)
+
+    def _kept(self, request, obj):
+        self.message_user(request, f"“{obj}” was not deleted: {self.protected_text}.",
+                          messages.ERROR)
+
+
+def _default_field(spec) -> forms.Field:
+    """A theme's own default for one parameter: the new-painting form's field, blank meaning
+    the engine's default."""
+    engine_default = shown(spec, spec.default)
+    if spec.kind == "bool":
+        field = forms.TypedChoiceField(
+            choices=[("", f"The engine's ({engine_default})"), ("true", "yes"), ("false", "no")],
+            coerce=lambda v: v == "true", empty_value=None, label=spec.label)
+    else:
+        field = param_field(spec)
+        if spec.kind == "choice":
+            field.choices = [("", f"The engine's ({engine_default})"), *field.choices]
+    field.required, field.initial = False, None
+    field.help_text = f"Blank: the engine's default, {engine_default}."
+    return field
+
+
+class _ThemeForm(forms.ModelForm):
+    """A theme; its default parameters are one field each (from the engine's descriptions,
+    see ThemeAdminForm), checked like the API's (services.check_theme_defaults)."""
+
     class Meta:
         model = Theme
-        fields = "__all__"
+        exclude = ("default_params",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        own = self.instance.default_params if isinstance(self.instance.default_params, dict) else {}
+        for name, spec in user_specs().items():
+            value = own.get(name)
+            self.fields[f"default_{name}"].initial = (
+                ",".join(map(str, value)) if spec.kind == "sizes" and value is not None
+                else "true" if value is True else "false" if value is False else value)
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = {name: value for name in user_specs()
+                  if (value := cleaned.get(f"default_{name}")) not in (None, "", [])}
+        try:
+            self.instance.default_params = services.check_theme_defaults(chosen)
+        except ValidationError as exc:
+            errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for name, messages_ in errors.items():
+                self.add_error(f"default_{name}" if name in chosen else None, messages_)
+        return cleaned
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -69,8 +131,13 @@ class ThemeAdminForm(forms.ModelForm):
         return image
 
 
+# A field per parameter a person may choose, declared so that the admin's fieldsets know them.
+ThemeAdminForm = type("ThemeAdminForm", (_ThemeForm,), {
+    f"default_{name}": _default_field(spec) for name, spec in user_specs().items()})
+
+
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(_DeleteWithFilesAdmin):
     form = ThemeAdminForm
     list_display = ("preview", "title", "artist", "year", "slug", "instant", "is_active", "order")
     list_display_links = ("preview", "title")
@@ -84,7 +151,12 @@ class ThemeAdmin(admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "artist", "year", "description")}),
         ("Painting", {"fields": ("image", "large_preview", "thumbnail", "source", "licence")}),
         ("Instant network", {"fields": ("instant_preview", "network_record", "training")}),
-        ("Use", {"fields": ("is_active", "order", "default_params")}),
+        ("Use", {"fields": ("is_active", "order")}),
+        ("Default parameters", {
+            "fields": [f"default_{name}" for name in user_specs()],
+            "description": "What a new painting of this theme starts from; a painting's own "
+                           "choices override them. Blank: the engine's default.",
+            "classes": ("collapse",)}),
         ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     actions = ["train_instant_networks"]
@@ -132,7 +204,10 @@ class ThemeAdmin(admin.ModelAdmin):
 
     @admin.display(description="Preview")
     def large_preview(self, theme):
-        return _preview(reverse("gallery:theme-thumbnail", args=[theme.slug]), size=240) if theme.image else "—"
+        # Not before it is saved: a new theme's form shown again with errors has no slug yet.
+        if not (theme.pk and theme.image):
+            return "—"
+        return _preview(reverse("gallery:theme-thumbnail", args=[theme.slug]), size=240)
 
     def save_model(self, request, obj, form, change):
         if "image" in form.changed_data and form.cleaned_data.get("image"):
@@ -140,6 +215,11 @@ class ThemeAdmin(admin.ModelAdmin):
             services.theme_set_image(theme=obj, upload=form.cleaned_data["image"])
         else:
             super().save_model(request, obj, form, change)
+
+    protected_text = "jobs use it. Untick “Is active” to hide it from new paintings instead"
+
+    def delete_with_service(self, obj):
+        services.theme_delete(theme=obj)
 
 
 @admin.register(Photo)
@@ -151,7 +231,6 @@ class PhotoAdmin(_DeleteWithFilesAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("preview", "owner", "image", "thumbnail", "width", "height", "size_bytes", "checksum",
                        "original_name", "created_at")
-    actions = ["delete_with_files"]
 
     def has_add_permission(self, request):
         return False  # photos come in through the site or the API, where they are validated
@@ -172,7 +251,7 @@ class PhotoAdmin(_DeleteWithFilesAdmin):
 class JobThemeInline(admin.TabularInline):
     model = JobTheme
     extra = 0
-    fields = ("theme", "weight", "position")
+    fields = ("theme", "weight", "region", "position")
     readonly_fields = fields
     can_delete = False
 
@@ -220,7 +299,7 @@ class JobAdmin(_DeleteWithFilesAdmin):
         ("Parameters", {"fields": ("params",)}),
         ("Dates", {"fields": ("created_at", "started_at", "finished_at", "updated_at")}),
     )
-    actions = ["cancel_jobs", "delete_with_files"]
+    actions = ["cancel_jobs"]
 
     def has_add_permission(self, request):
         return False

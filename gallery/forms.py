@@ -1,102 +1,65 @@
 """Forms of the gallery's pages.
 
-The new-job form's engine fields are generated from `engine.params.StyleParams`: their names,
-types, defaults and choices are read from the dataclass, and their values are validated by it (in
-`services.job_create`), so nothing about a parameter is written twice.
+The new-job form's engine fields are generated from the engine's descriptions of its parameters
+(gallery.params.user_specs): labels, help, limits, choices and defaults. Their values, and the
+theme rows, are checked by the service (`services.job_create`), so nothing is checked twice.
 """
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
+import threading
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 
 from engine.layers import LAYER_NAMES
-from engine.params import INIT_KINDS, MAX_WEIGHT, SUGGESTED_SIZES, StyleParams
+from engine.params import SUGGESTED_SIZES
 
-from . import selectors
-from .limits import MAX_STRENGTH
-from .models import Job
+from . import regions, selectors
+from .models import Job, JobTheme
+from .params import user_specs
 
-# Fields of the main section, in order; every other job parameter goes under "Advanced".
+# Fields of the main section, in order; every other choosable parameter goes under "Advanced".
 MAIN_FIELDS = ("size", "iterations", "preserve_colors")
-# Not a job's choice: style_blend_weights come from the theme rows; the rest from the worker.
-NOT_IN_FORM = ("style_blend_weights", "backbone", "weights", "device")
-
-# Labels and help for people (presentation only; defaults and limits come from StyleParams).
-LABELS = {
-    "size": ("Size (px, long side)", "512 is quick; 1024 and 1536 are sharp enough to print."),
-    "iterations": ("Iterations (at most)",
-                   "The painting stops by itself once it has converged; this is the limit."),
-    "exact_iterations": ("Run every iteration", "Do not stop early when the painting has converged."),
-    "tolerance": ("Convergence tolerance",
-                  "Done when the loss falls by less than this share per iteration."),
-    "multi_scale": ("Multi-scale", "Paint a small copy first, then refine it at larger sizes."),
-    "preserve_colors": ("Preserve the photo's colours", "Apply the brushwork, keep your colours."),
-    "optimizer": ("Optimizer", "L-BFGS converges in fewer steps; Adam uses less memory."),
-    "content_weight": ("Content weight", "How closely to keep the photo's shapes."),
-    "style_weight": ("Style weight", "Multiplied by the strength slider."),
-    "tv_weight": ("Smoothness (TV weight)", "Higher removes speckle noise."),
-    "content_layers": ("Content layers", ""),
-    "style_layers": ("Style layers", ""),
-    "content_weight_blend": ("Content layer blend", "Share of the first content layer (0 to 1)."),
-    "style_layer_weight_exp": ("Style layer weight exponent", "0 weighs all style layers equally."),
-    "style_scale": ("Style scale", "Size of the painting's brushwork relative to the photo."),
-    "scales": ("Coarse scales", "Comma-separated long sides, e.g. 128,256; empty: halving from the size."),
-    "init": ("Start from", "The photo, or random noise."),
-    "seed": ("Seed", "Empty: a random one (it is saved with the job)."),
-    "match_histogram": ("Match colour histogram", "Match the painting's colours to the photo first."),
-    "pooling": ("Pooling", ""),
-    "learning_rate": ("Learning rate", "Adam only."),
-    "beta1": ("Adam beta1", ""),
-    "beta2": ("Adam beta2", ""),
-    "epsilon": ("Adam epsilon", ""),
-    "snapshot_every": ("Snapshot every", "Iterations between progress images; 0: none."),
-}
-
-_DEFAULTS = StyleParams()
 
 
-def _layer_names() -> tuple[str, ...]:
-    return LAYER_NAMES[settings.STYLE_BACKBONE]
+def _limits(spec) -> dict:
+    """The browser's own limits for a number input (it says them before they are hit)."""
+    attrs = {}
+    if spec.minimum is not None:
+        attrs["min"] = f"{spec.minimum:g}"
+    if spec.maximum is not None and spec.maximum < 2**53:
+        attrs["max"] = f"{spec.maximum:g}"
+    return attrs
 
 
-def _is_optional(hint) -> bool:
-    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
-
-
-def _param_field(name: str, hint, default) -> forms.Field:
-    """A form field for one StyleParams field, from its type and default."""
-    label, help_text = LABELS.get(name, (name.replace("_", " ").capitalize(), ""))
-    common = {"label": label, "help_text": help_text}
-    optional = _is_optional(hint)
-    if optional:
-        hint = next(a for a in typing.get_args(hint) if a is not type(None))
-    origin = typing.get_origin(hint)
-    if name == "init":  # a path is for the command line; on the site, the two kinds
-        return forms.ChoiceField(choices=[(k, k.capitalize()) for k in INIT_KINDS], initial=default, **common)
-    if origin is typing.Literal:
-        return forms.ChoiceField(choices=[(c, c) for c in typing.get_args(hint)], initial=default, **common)
-    if hint is bool:
+def param_field(spec) -> forms.Field:
+    """The form field of one parameter, from its description (gallery.params.user_specs)."""
+    help_text = spec.help if spec.kind in ("bool", "choice", "layers") else \
+        f"{spec.help} Must be {spec.rule}.".strip()
+    common = {"label": spec.label, "help_text": help_text}
+    default = spec.default
+    if spec.kind == "choice":
+        return forms.ChoiceField(choices=[(c, c) for c in spec.choices],
+                                 initial=default, **common)
+    if spec.kind == "bool":
         return forms.BooleanField(required=False, initial=default, **common)
-    if hint is int:
-        return forms.IntegerField(required=not optional, initial=default, **common)
-    if hint is float:
-        return forms.FloatField(
-            required=not optional, initial=default, widget=forms.NumberInput(attrs={"step": "any"}), **common
-        )
-    if origin is tuple and typing.get_args(hint)[0] is str:  # VGG layer names
+    if spec.kind == "int":
+        return forms.IntegerField(required=not spec.optional, initial=default,
+                                  widget=forms.NumberInput(attrs=_limits(spec)), **common)
+    if spec.kind == "float":
+        return forms.FloatField(required=not spec.optional, initial=default, widget=forms.NumberInput(
+            attrs={"step": "any", **_limits(spec)}), **common)
+    if spec.kind == "layers":  # VGG layer names
         return forms.MultipleChoiceField(
-            choices=[(layer, layer) for layer in _layer_names()], initial=list(default),
-            widget=forms.CheckboxSelectMultiple(attrs={"class": "layer-choice"}), **common,
-        )
-    if origin is tuple and typing.get_args(hint)[0] is int:  # a list of sizes
+            choices=[(layer, layer) for layer in LAYER_NAMES[settings.STYLE_BACKBONE]],
+            initial=list(default), **common,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "layer-choice"}))
+    if spec.kind == "sizes":
         return IntListField(required=False, initial=",".join(map(str, default)), **common)
-    raise TypeError(f"no form field for StyleParams.{name}: {hint!r}")
+    raise TypeError(f"no form field for a {spec.kind} parameter ({spec.name})")
 
 
 class IntListField(forms.CharField):
@@ -110,9 +73,68 @@ class IntListField(forms.CharField):
             raise ValidationError("Enter whole numbers separated by commas.", code="invalid") from None
 
 
-class SignUpForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
-        fields = ("username",)
+RESET_MAIL_THREAD = "password-reset-mail"
+EMAIL_HELP = "Optional. Needed to reset a forgotten password and to hear when a painting is done."
+
+
+class SignUpForm(auth_forms.UserCreationForm):
+    class Meta(auth_forms.UserCreationForm.Meta):
+        fields = ("username", "email")
+        labels = {"email": "E-mail address"}
+        help_texts = {"email": EMAIL_HELP}
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = forms.EmailField(
+        label="E-mail address", max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="The address your account has. An account without one cannot be reset this "
+                  "way: ask the site's administrator.")
+
+    def send_mail(self, *args, **kwargs):
+        """Sent from a thread of its own, not before the answer: an address with an account
+        would otherwise be answered later than one without, by the mail server's time, and so
+        give itself away. Django's own sending logs a failure and never raises."""
+        threading.Thread(target=super().send_mail, args=args, kwargs=kwargs,
+                         name=RESET_MAIL_THREAD).start()
+
+
+class AccountForm(forms.Form):
+    """A user's e-mail address and whether finished paintings are told by e-mail. Changing the
+    address asks for the password: whoever holds the address can reset it."""
+
+    email = forms.EmailField(label="E-mail address", required=False, help_text=EMAIL_HELP)
+    password = forms.CharField(
+        label="Current password", required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change the e-mail address.")
+    email_when_finished = forms.BooleanField(
+        label="E-mail me when a full painting finishes", required=False,
+        help_text="When it succeeds or fails; instant paintings are ready at once.")
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = request.user
+
+    def clean(self):
+        data = super().clean()
+        email = data.get("email")
+        if email is None:  # invalid: its own error says why
+            return data
+        email = data["email"] = get_user_model().objects.normalize_email(email)
+        if email != self.user.email and not self._password_is_right(data.get("password", "")):
+            self.add_error("password", ValidationError(
+                "Enter your current password to change the e-mail address.", code="password"))
+        if data.get("email_when_finished") and not email:
+            self.add_error("email_when_finished", ValidationError(
+                "Add an e-mail address to be told by e-mail.", code="no_email"))
+        return data
+
+    def _password_is_right(self, password: str) -> bool:
+        # Through authenticate(), so wrong passwords count towards the log-in lockout (axes).
+        return bool(password) and authenticate(
+            self.request, username=self.user.get_username(), password=password) == self.user
 
 
 class PhotoUploadForm(forms.Form):
@@ -133,56 +155,56 @@ class PhotoUploadForm(forms.Form):
 
 
 class ThemeWeightForm(forms.Form):
+    # An empty row is skipped; whether the rows make a valid blend is the service's to say.
     theme = forms.ModelChoiceField(
-        queryset=None, to_field_name="slug", empty_label="Choose a painting…",
+        queryset=None, to_field_name="slug", required=False, empty_label="Choose a painting…",
         error_messages={"invalid_choice": "Choose one of the themes."},
     )
-    weight = forms.FloatField(initial=1.0, max_value=MAX_WEIGHT,
-                              widget=forms.NumberInput(attrs={"step": "any", "min": "0"}))
+    weight = forms.FloatField(initial=1.0, widget=forms.NumberInput(attrs={"step": "any", "min": "0"}))
+    # Shown (and sent) only while the form's regions are on: left out, the theme paints everywhere.
+    region = forms.ChoiceField(label="Where", choices=JobTheme.Region.choices, required=False,
+                               initial=JobTheme.Region.ALL)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = selectors.active_themes()
 
-    def clean_weight(self):
-        weight = self.cleaned_data["weight"]
-        if not weight > 0:
-            raise ValidationError("The weight must be greater than 0.", code="weight")
-        return weight
+    def clean_region(self):
+        return self.cleaned_data["region"] or JobTheme.Region.ALL
 
 
 class BaseThemeWeightFormSet(forms.BaseFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        seen = set()
-        for form in self.forms:
-            theme = form.cleaned_data.get("theme")
-            if theme is None:
-                continue
-            if theme.pk in seen:
-                raise ValidationError(f"“{theme.title}” is chosen twice.", code="duplicate")
-            seen.add(theme.pk)
-        if not seen:
-            raise ValidationError("Choose at least one theme.", code="required")
-
     def themes(self) -> list[tuple]:
+        """(theme, weight, region) of each row that names a theme."""
         return [
-            (f.cleaned_data["theme"], f.cleaned_data["weight"])
+            (f.cleaned_data["theme"], f.cleaned_data["weight"], f.cleaned_data["region"])
             for f in self.forms
             if f.cleaned_data.get("theme") is not None
         ]
 
 
 ThemeWeightFormSet = forms.formset_factory(
-    ThemeWeightForm, formset=BaseThemeWeightFormSet, extra=0, min_num=1, validate_min=True,
-    max_num=settings.STYLE_MAX_THEMES, validate_max=True,
+    ThemeWeightForm, formset=BaseThemeWeightFormSet, extra=0, min_num=1,
+    max_num=settings.STYLE_MAX_THEMES,
 )
 
 
+class RegionsField(forms.Field):
+    """The drawing of the form's regions (static/js/regions.js): a PNG data URL in a hidden
+    field, as bytes; empty, None. That it is an image of the photo is the service's to say."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return regions.from_text(str(value))
+
+
 class JobForm(forms.Form):
-    """The photo, the kind of painting, the strength and every StyleParams field (main ones
-    first, then "Advanced")."""
+    """The photo, the kind of painting, the strength and every parameter a person may choose
+    (main ones first, then "Advanced"). It shows, and sends, the values the painting will use:
+    the chosen theme's defaults, or the parameters of the job painted again."""
 
     mode = forms.ChoiceField(
         label="Kind of painting", choices=Job.Mode.choices, initial=Job.Mode.INSTANT,
@@ -194,26 +216,29 @@ class JobForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your photos."},
     )
     strength = forms.FloatField(
-        label="Style strength", initial=1.0, max_value=MAX_STRENGTH,
+        label="Style strength", initial=1.0,
         help_text="Scales the style weight.",
         widget=forms.NumberInput(attrs={"type": "range", "min": "0.1", "max": "5", "step": "0.1"}),
     )
+    # "Paint again": the job this one repeats with tweaks (one of the user's own).
+    parent = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    # Where each theme paints: white the subject, black the background (gallery/regions.py).
+    regions = RegionsField(required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, values: dict | None = None, **kwargs):
+        """`values`: the parameters to show (gallery.params.theme_values or a job's)."""
         super().__init__(*args, **kwargs)
         self.fields["photo"].queryset = selectors.photos_for(user)
-        hints = typing.get_type_hints(StyleParams)
-        for f in dataclasses.fields(StyleParams):
-            if f.name not in NOT_IN_FORM:
-                self.fields[f.name] = _param_field(f.name, hints[f.name], getattr(_DEFAULTS, f.name))
+        self.fields["parent"].queryset = selectors.jobs_for(user)
+        self.param_names = tuple(user_specs())
+        for name, spec in user_specs().items():
+            self.fields[name] = param_field(spec)
+            if values is not None and name in values:
+                value = values[name]
+                self.fields[name].initial = (",".join(map(str, value)) if spec.kind == "sizes"
+                                             else value)
         self.fields["size"].widget.attrs["list"] = "size-choices"
         self.size_choices = SUGGESTED_SIZES
-
-    def clean_strength(self):
-        strength = self.cleaned_data["strength"]
-        if not strength > 0:
-            raise ValidationError("The strength must be greater than 0.", code="invalid")
-        return strength
 
     @property
     def main_fields(self):
@@ -221,38 +246,17 @@ class JobForm(forms.Form):
 
     @property
     def advanced_fields(self):
-        skip = {"photo", "strength", "mode", *MAIN_FIELDS}
-        return [self[name] for name in self.fields if name not in skip]
+        return [self[name] for name in self.param_names if name not in MAIN_FIELDS]
 
     def params(self) -> dict:
-        """The parameters the user set, as StyleParams names and types.
-
-        A value left at StyleParams' default is left out, so a theme's own defaults (its
-        default_params) apply unless the user changed that parameter.
-        """
-        defaults = _DEFAULTS.to_dict()
-        out = {}
-        for name in self.fields:
-            if name in ("photo", "strength", "mode"):
-                continue
-            value = self.cleaned_data.get(name)
-            if isinstance(value, tuple):
-                value = list(value)
-            if value != defaults.get(name):
-                out[name] = value
-        return out
+        """Every parameter as the user sent it (StyleParams names, lists for tuples): what the
+        form showed is what the painting uses, whatever the theme's own defaults."""
+        return {name: list(v) if isinstance(v := self.cleaned_data.get(name), tuple) else v
+                for name in self.param_names if name in self.cleaned_data}
 
 
 # The training options staff choose on the site; the rest keep TrainParams' defaults.
 TRAINING_FIELDS = ("steps", "size", "batch", "style_weight", "style_scale", "seed")
-TRAINING_LABELS = {
-    "steps": ("Steps", "Adam steps; 1200 take 12 to 25 minutes on two CPU cores."),
-    "size": ("Crop size (px)", "Side of the photo crops the network learns on."),
-    "batch": ("Batch", "Photo crops per step."),
-    "style_weight": ("Style weight", "Higher paints more of the painting over the photo."),
-    "style_scale": ("Style scale", "The painting's size relative to a crop: larger, finer strokes."),
-    "seed": ("Seed", "Empty: a random one (it is saved with the run)."),
-}
 
 
 class TrainingForm(forms.Form):
@@ -262,13 +266,9 @@ class TrainingForm(forms.Form):
         from engine.params import TrainParams
 
         super().__init__(*args, **kwargs)
-        hints = typing.get_type_hints(TrainParams)
-        defaults = TrainParams()
+        specs = user_specs(TrainParams)
         for name in TRAINING_FIELDS:
-            label, help_text = TRAINING_LABELS[name]
-            field = _param_field(name, hints[name], getattr(defaults, name))
-            field.label, field.help_text = label, help_text
-            self.fields[name] = field
+            self.fields[name] = param_field(specs[name])
 
     def params(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v is not None}

@@ -46,7 +46,7 @@ def check_themes(themes: list[tuple]) -> None:
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) \
                 or not 0 < weight <= MAX_WEIGHT:
             raise _error("themes", f"Each theme's weight must be a number greater than 0 and at "
-                                   f"most {MAX_WEIGHT:g}.", "weight")
+                                   f"most {MAX_WEIGHT:,.0f}.", "weight")
 
 
 def check_strength(strength) -> None:

@@ -1,5 +1,5 @@
 """The gallery's domain: themes (paintings), users' photos, style jobs and their snapshots,
-and the training runs of themes' instant networks.
+the training runs of themes' instant networks, and users' account choices.
 
 A job's or a training run's row is the source of truth for its life (status, attempts, heartbeat,
 progress, cancel flag): brokers can lose or repeat tasks, the table cannot.
@@ -7,6 +7,7 @@ progress, cancel flag): brokers can lose or repeat tasks, the table cannot.
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -44,16 +45,29 @@ def job_raw_path(instance, filename):
     return _private_path("raw", instance.owner_id, filename.rsplit(".", 1)[-1])
 
 
+def job_regions_path(instance, filename):
+    return _private_path("regions", instance.owner_id, filename.rsplit(".", 1)[-1])
+
+
 def training_file_path(instance, filename):
     """Checkpoints and samples of a training run: staff-only, never served publicly."""
     run_id = getattr(instance, "run_id", None) or instance.pk
     return f"training/{run_id}/{uuid.uuid4().hex[:8]}-{filename}"
 
 
+# A theme's slug names it in URLs and in the API: one convention, the one the admin fills in
+# from the title (lowercase words joined by hyphens, "the-scream").
+validate_theme_slug = RegexValidator(
+    r"^[a-z0-9-]+\Z", "Use lowercase letters, digits and hyphens only (e.g. the-scream).",
+    code="invalid_slug")
+
+
 class Theme(models.Model):
     """A painting whose style users can apply. Its images are public."""
 
-    slug = models.SlugField(max_length=64, unique=True)
+    # A CharField with this one rule: a SlugField would also allow underscores and capitals.
+    slug = models.CharField(max_length=64, unique=True, validators=[validate_theme_slug],
+                            help_text="Lowercase letters, digits and hyphens, e.g. the-scream.")
     title = models.CharField(max_length=200)
     artist = models.CharField(max_length=200, blank=True)
     year = models.CharField(max_length=32, blank=True, help_text="e.g. 1889 or c. 1830")
@@ -200,11 +214,18 @@ class Job(WorkerRun):
     # shown and downloaded, made from it with the colour choices in `colors`.
     raw_result = models.ImageField(upload_to=job_raw_path, blank=True)
     colors = models.JSONField(default=dict, blank=True)
+    # Where the themes paint (Gatys et al. 2017, spatial control): a grey PNG at the photo's
+    # aspect, white the subject, black the background (soft edges kept); each theme row's
+    # `region` says which part it paints. Empty: every theme paints everywhere.
+    regions = models.ImageField(upload_to=job_regions_path, blank=True)
     # The job this one was painted again from ("Paint again" with tweaks).
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="children")
     # A private link's secret (anyone holding it sees the painting); null: not shared.
     share_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # When its owner was e-mailed that it had finished (services.job_email_finished): at most
+    # once per job, however often the worker or the reaper ends it.
+    finish_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(WorkerRun.Meta):
         indexes = [
@@ -220,11 +241,20 @@ class Job(WorkerRun):
 
 
 class JobTheme(models.Model):
-    """A theme in a job, with its blend weight (normalized by the engine)."""
+    """A theme in a job: its blend weight (normalized by the engine; themes painting the same
+    region blend there) and the part of the job's `regions` drawing it paints."""
+
+    class Region(models.TextChoices):
+        ALL = "all", "Everywhere"
+        SUBJECT = "subject", "Subject"
+        BACKGROUND = "background", "Background"
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="job_themes")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="job_themes")
     weight = models.FloatField(default=1.0)
+    # A part of the job's `regions` drawing (white: subject, black: background); where no
+    # theme paints, the photo stays.
+    region = models.CharField(max_length=16, choices=Region.choices, default=Region.ALL)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -284,3 +314,17 @@ class TrainingSample(models.Model):
     class Meta:
         ordering = ["run", "step"]
         constraints = [models.UniqueConstraint(fields=["run", "step"], name="training_sample_once")]
+
+
+class Profile(models.Model):
+    """A user's choices about their account (the e-mail address itself is the user's own field).
+    Made when first saved (services.account_update); a user without one has the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="profile")
+    # Full paintings only: an instant one is done before the page has even loaded.
+    email_when_finished = models.BooleanField(
+        default=False, help_text="e-mail the user when a full painting succeeds or fails")
+
+    def __str__(self):
+        return f"Profile of {self.user}"

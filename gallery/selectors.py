@@ -5,10 +5,12 @@ someone else's photo or job is not ours to reveal.
 """
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from .models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun, TrainingSample
+from .models import (
+    Job, JobTheme, Photo, Profile, Snapshot, Theme, TrainingRun, TrainingSample,
+)
 
 
 def _owner_id(user) -> int | None:
@@ -41,6 +43,14 @@ def gallery_jobs(user, *, status: str = "", theme: str = "") -> QuerySet[Job]:
     if theme:
         jobs = jobs.filter(job_themes__theme__slug=theme).distinct()
     return jobs
+
+
+def latest_snapshots(jobs) -> dict[int, int]:
+    """{job id: id of its latest snapshot} for these jobs (those without one left out)."""
+    highest = (Snapshot.objects.filter(job_id=OuterRef("job_id"))
+               .order_by("-iteration").values("iteration")[:1])
+    return dict(Snapshot.objects.filter(job_id__in=[job.pk for job in jobs], iteration=Subquery(highest))
+                .values_list("job_id", "pk"))
 
 
 def get_photo_for_user(user, pk) -> Photo:
@@ -98,3 +108,26 @@ def get_training_sample_for_user(user, pk) -> TrainingSample:
         return TrainingSample.objects.get(pk=pk, run__in=training_runs_for(user))
     except (TrainingSample.DoesNotExist, ValueError, TypeError):
         raise Http404("No such sample.") from None
+
+
+# A private link's secret: secrets.token_urlsafe(32), 43 characters (services.job_share).
+SHARE_TOKEN_MIN_LENGTH = 32
+
+
+def get_shared_job(token: str) -> Job:
+    """The finished job a private link shows, with its photo and themes: anyone holding the
+    token may see it. An unknown or revoked token raises Http404."""
+    if not token or len(token) < SHARE_TOKEN_MIN_LENGTH:
+        raise Http404("No such link.")
+    try:
+        return (Job.objects.select_related("photo")
+                .prefetch_related(Prefetch("job_themes",
+                                           queryset=JobTheme.objects.select_related("theme")))
+                .get(share_token=token, status=Job.Status.SUCCEEDED))
+    except Job.DoesNotExist:
+        raise Http404("No such link.") from None
+
+
+def profile_for(user) -> Profile:
+    """The signed-in user's account choices: their saved profile, else the defaults (unsaved)."""
+    return Profile.objects.filter(user_id=_owner_id(user)).first() or Profile(user=user)

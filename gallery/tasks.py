@@ -1,9 +1,10 @@
 """The worker's entry points, as django-q2 tasks. Tasks take ids; the rows hold the rest.
 
 Two lanes. Full paintings and trainings run on the main cluster (`manage.py qcluster`), one at a
-time per worker for minutes. Instant paintings and full paintings' previews run on the instant
-cluster (`Q_CLUSTER_NAME=instant manage.py qcluster`, settings.Q_CLUSTER["ALT_CLUSTERS"]), whose
-queue nothing long ever enters: an instant painting waits for at most other instant ones.
+time per worker for minutes. Instant paintings, full paintings' previews and finished paintings'
+new colours run on the instant cluster (`Q_CLUSTER_NAME=instant manage.py qcluster`,
+settings.Q_CLUSTER["ALT_CLUSTERS"]), whose queue nothing long ever enters: an instant painting
+waits for at most other instant ones.
 
 `enqueue_job` is called once the job's transaction commits (services.job_create) and by the
 reaper. A full painting's task is a wake-up call: the worker runs the fairest queued painting,
@@ -31,6 +32,13 @@ def enqueue_job(job_id: int) -> str | None:
         async_task("gallery.tasks.make_preview", job_id, group=TASK_GROUP,
                    task_name=f"preview-{job_id}", cluster=INSTANT_CLUSTER)
     return async_task("gallery.tasks.run_job", job_id, group=TASK_GROUP, task_name=f"job-{job_id}")
+
+
+def enqueue_recolor(job_id: int) -> str:
+    """Queue making a finished painting's new colours (services.job_set_colors) in the instant
+    lane: a second's work from its raw result, never behind a full painting."""
+    return async_task("gallery.tasks.recolor_job", job_id, group=TASK_GROUP,
+                      task_name=f"colors-{job_id}", cluster=INSTANT_CLUSTER)
 
 
 def wake_worker() -> str:
@@ -63,6 +71,12 @@ def make_preview(job_id: int) -> str:
     from .worker.instant import make_preview as make
 
     return make(job_id)
+
+
+def recolor_job(job_id: int) -> str:
+    from .worker.instant import recolor_job as recolor
+
+    return recolor(job_id)
 
 
 def run_training(run_id: int) -> str:

@@ -11,7 +11,10 @@ import dj_database_url
 
 from engine.params import BACKBONES, is_device
 
-from .env import envbool, envchoice, envfile, envint, envlist, envstr, envvalue, envvalues
+from .env import (
+    envbool, envchoice, envfile, envint, envlist, envstr, envvalue, envvalues, is_mail_address,
+    is_site_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("STYLE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -126,6 +129,37 @@ STYLE_SIGNUP_RATE = envstr("STYLE_SIGNUP_RATE", "10/h")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
+# Password resets by e-mail: at most STYLE_PASSWORD_RESET_RATE requests per client address and
+# per e-mail address asked for (django-ratelimit); a link works once, for an hour.
+STYLE_PASSWORD_RESET_RATE = envstr("STYLE_PASSWORD_RESET_RATE", "5/h")
+PASSWORD_RESET_TIMEOUT = 3600
+
+# E-mail: password resets and "your painting is finished" notices. By default every mail is
+# written as a file into <data>/mail and nothing leaves the machine; DJANGO_EMAIL_BACKEND=console
+# prints them instead; DJANGO_EMAIL_HOST sends them by SMTP.
+_EMAIL_BACKENDS = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_EMAIL_HOST = envstr("DJANGO_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = _EMAIL_BACKENDS[envchoice("DJANGO_EMAIL_BACKEND", "smtp" if _EMAIL_HOST else "file",
+                                          _EMAIL_BACKENDS)]
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = _EMAIL_HOST or "localhost"
+EMAIL_PORT = envint("DJANGO_EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = envstr("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = envstr("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("DJANGO_EMAIL_USE_TLS", True)  # STARTTLS, as on the submission port 587
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs holds neither a page nor a worker for long
+DEFAULT_FROM_EMAIL = envvalue("DJANGO_DEFAULT_FROM_EMAIL", "Style Gallery <noreply@localhost>",
+                              valid=is_mail_address,
+                              expected="an e-mail address, bare or as Name <address>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address as its users reach it: the links in mails the worker sends (it has no
+# request to take the address from).
+STYLE_SITE_URL = envvalue("STYLE_SITE_URL", "http://localhost:8000", valid=is_site_url,
+                          expected="an http:// or https:// address").rstrip("/")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("TZ", "UTC")
@@ -201,7 +235,17 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_polls": {"()": "gallery.logs.QuietPolls"}},
+    # runserver's request log, as Django's default, without a line for each poll of an open
+    # page that went well (gallery/logs.py); errors and every other request are kept.
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter",
+                                     "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "filters": ["quiet_polls"],
+                                  "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
 }
 
@@ -291,6 +335,7 @@ REST_FRAMEWORK = {
 
 # The OpenAPI schema (/api/v1/schema/) and its docs (/api/v1/docs/, /api/v1/redoc/), with Swagger UI
 # and ReDoc served from drf-spectacular-sidecar's static files: no CDN.
+_SYSTEM_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 SPECTACULAR_SETTINGS = {
     "TITLE": "Style gallery API",
     "DESCRIPTION": (
@@ -306,5 +351,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Nothing from another host (templates/drf_spectacular/ drops ReDoc's Google Fonts): the
+    # system's fonts, as site.css, and no badge from Swagger's online validator.
+    "REDOC_UI_SETTINGS": {"theme": {"typography": {
+        "fontFamily": _SYSTEM_FONT, "headings": {"fontFamily": _SYSTEM_FONT},
+        "code": {"fontFamily": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"},
+    }}},
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "gallery.models.Job.Status"},
 }

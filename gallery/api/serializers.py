@@ -1,16 +1,14 @@
 """What the API reads and writes. Media come out as URLs of the gallery's media views, which need
 the same authentication as the API; never as /media/ paths.
 
-The job parameters are not typed here: each optional field of `JobCreateSerializer` is derived
-from a field of `engine.params.StyleParams` (name, type, choices, default), and its values are
-validated by the engine through `services.job_create`.
+The job parameters are not typed here: each optional field of `JobCreateSerializer` is made from
+the engine's description of a parameter (gallery.params.user_specs: type, choices, limits, help,
+default), and its values are validated by the engine through `services.job_create`.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import types
-import typing
+import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,10 +17,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engine.params import StyleParams
-
-from .. import queue, selectors, services
+from .. import queue, regions, selectors, services
+from ..colors import state as colors_state
 from ..models import Job, JobTheme, Photo, Snapshot, Theme, TrainingRun, TrainingSample
+from ..params import user_specs
 
 
 def media_url(request, view_name: str, *args) -> str:
@@ -92,14 +90,10 @@ class ThemeSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_default_params(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be an object of job parameters.")
-        # The engine's own resolution, with a stand-in theme: unknown names and bad values fail here.
         try:
-            services.resolve_params(themes=[], params=value)
+            return services.check_theme_defaults(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_messages(exc)) from exc
-        return value
 
     def create(self, validated_data):
         upload = validated_data.pop("image")
@@ -146,53 +140,37 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 # --- jobs --------------------------------------------------------------------------------------
 
-# Parameters a client does not choose: the worker's own (services.WORKER_PARAMS), and the style
-# blend weights, which are the themes' weights.
-_NOT_FROM_CLIENT = frozenset(services.WORKER_PARAMS) | {"style_blend_weights"}
 # The longest list parameter a client may send (VGG19 has 16 relu layers).
 MAX_LIST = 32
-_SCALAR_FIELDS = {
-    bool: serializers.BooleanField,
-    int: serializers.IntegerField,
-    float: serializers.FloatField,
-    str: serializers.CharField,
+# The serializer field of each kind of parameter (engine/param_spec.py).
+_FIELDS = {
+    "bool": serializers.BooleanField,
+    "int": serializers.IntegerField,
+    "float": serializers.FloatField,
+    "text": serializers.CharField,
+    "layers": lambda **kw: serializers.ListField(child=serializers.CharField(), **kw),
+    "sizes": lambda **kw: serializers.ListField(child=serializers.IntegerField(), **kw),
 }
 
 
-def _default_of(f: dataclasses.Field):
-    value = f.default_factory() if f.default is dataclasses.MISSING else f.default
-    return list(value) if isinstance(value, tuple) else value
+def param_field(spec) -> serializers.Field:
+    """The serializer field of one parameter: optional, typed and documented from its
+    description; its values are checked by the engine (through services.resolve_params)."""
+    default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+    rule = "" if spec.kind in ("bool", "choice") else f" Must be {spec.rule}."
+    unit = f" ({spec.unit})" if spec.unit and spec.unit != "×" else ""
+    kwargs = {"required": False, "allow_null": spec.optional, "label": spec.label,
+              "help_text": f"{spec.help}{rule} Default: {json.dumps(default)}{unit}.".strip()}
+    if spec.kind == "choice":
+        return serializers.ChoiceField(choices=spec.choices, **kwargs)
+    if spec.kind in ("layers", "sizes"):
+        kwargs["max_length"] = MAX_LIST
+    return _FIELDS[spec.kind](**kwargs)
 
 
-def _field_for(f: dataclasses.Field, hint) -> serializers.Field:
-    """The serializer field of one StyleParams field: optional, typed and documented from it."""
-    default = _default_of(f)
-    kwargs = {"required": False, "help_text": f"Default: {json.dumps(default)}."}
-    args = typing.get_args(hint)
-    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
-        kwargs["allow_null"] = True
-        (hint,) = [a for a in args if a is not type(None)]
-        args = typing.get_args(hint)
-    if f.name == "init":  # an image path is for the command line, not for a shared server
-        return serializers.ChoiceField(choices=services.JOB_INIT_CHOICES, **kwargs)
-    if typing.get_origin(hint) is typing.Literal:
-        return serializers.ChoiceField(choices=args, **kwargs)
-    if typing.get_origin(hint) is tuple:  # tuple[X, ...]: layer names or sizes, never many
-        return serializers.ListField(child=_SCALAR_FIELDS[args[0]](), max_length=MAX_LIST,
-                                     **kwargs)
-    return _SCALAR_FIELDS[hint](**kwargs)
-
-
-def param_fields() -> dict[str, serializers.Field]:
-    hints = typing.get_type_hints(StyleParams)
-    return {
-        f.name: _field_for(f, hints[f.name])
-        for f in dataclasses.fields(StyleParams)
-        if f.name not in _NOT_FROM_CLIENT
-    }
-
-
-PARAM_NAMES = tuple(param_fields())
+def param_fields(params_class=None) -> dict[str, serializers.Field]:
+    """A field for each parameter a client may choose (gallery.params.user_specs)."""
+    return {name: param_field(spec) for name, spec in user_specs(params_class).items()}
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -210,9 +188,34 @@ class _ActiveThemeField(serializers.SlugRelatedField):
         return selectors.active_themes()
 
 
+REGION_HELP = ("Where the theme paints: all (everywhere), subject (the white of `regions`) or "
+               "background (its black). Where no theme paints, the photo stays.")
+
+
 class JobThemeInputSerializer(serializers.Serializer):
-    theme = _ActiveThemeField(help_text="The theme's slug, e.g. starry_night.")
+    theme = _ActiveThemeField(help_text="The theme's slug, e.g. starry-night.")
     weight = serializers.FloatField(default=1.0, help_text="Blend weight (> 0); normalized over the themes.")
+    region = serializers.ChoiceField(choices=JobTheme.Region.values, default=JobTheme.Region.ALL,
+                                     help_text=REGION_HELP)
+
+
+@extend_schema_field(OpenApiTypes.BYTE)
+class RegionsDrawingField(serializers.Field):
+    """A regions drawing going in: base64 image text, bare or a data: URL, as bytes."""
+
+    default_error_messages = {"invalid": "Must be a string: a base64-encoded PNG or a data: URL."}
+
+    def __init__(self, **kwargs):
+        kwargs["write_only"] = True
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return regions.from_text(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 class _RefusesUnknownFields(serializers.Serializer):
@@ -228,9 +231,34 @@ class _RefusesUnknownFields(serializers.Serializer):
         return attrs
 
 
-class JobCreateSerializer(_RefusesUnknownFields):
-    """A new job: a photo of yours, one or more themes with weights, and any engine parameter
-    (the others take the first theme's defaults, then the engine's)."""
+class _JobParams(_RefusesUnknownFields):
+    """A job's themes and every parameter a person chooses, as optional fields."""
+
+    themes_required = True
+    regions_help = (
+        "Where the themes paint: a grey picture at the photo's proportions, white the subject "
+        "and black the background (soft edges blend), as base64 PNG or a data: URL; at most "
+        f"{regions.MAX_BYTES // 2**20} MB, kept at most {regions.MAX_SIDE} px long. Needed when a "
+        "theme's `region` is subject or background, ignored when every theme paints everywhere; "
+        "full paintings only.")
+
+    def get_fields(self):
+        # At most STYLE_MAX_THEMES themes, counted before any of them is looked up.
+        themes = JobThemeInputSerializer(many=True, allow_empty=False, min_length=1,
+                                         max_length=settings.STYLE_MAX_THEMES,
+                                         required=self.themes_required)
+        drawing = RegionsDrawingField(required=False, help_text=self.regions_help)
+        return {**super().get_fields(), "themes": themes, "regions": drawing, **param_fields()}
+
+    @property
+    def params(self) -> dict:
+        return {name: self.validated_data[name] for name in user_specs() if name in self.validated_data}
+
+
+class JobCreateSerializer(_JobParams):
+    """A new job: a photo of yours, one or more themes with weights (and, for a full painting,
+    the region of `regions` each paints), and any engine parameter (the others take the first
+    theme's defaults, then the engine's)."""
 
     photo = _OwnPhotoField(help_text="The id of one of your photos.")
     mode = serializers.ChoiceField(
@@ -238,15 +266,16 @@ class JobCreateSerializer(_RefusesUnknownFields):
         help_text="instant: painted in about a second by the themes' instant networks (every "
                   "theme needs one); full: the optimization, minutes, with live snapshots.")
 
-    def get_fields(self):
-        # At most STYLE_MAX_THEMES themes, counted before any of them is looked up.
-        themes = JobThemeInputSerializer(many=True, allow_empty=False, min_length=1,
-                                         max_length=settings.STYLE_MAX_THEMES)
-        return {**super().get_fields(), "themes": themes, **param_fields()}
 
-    @property
-    def params(self) -> dict:
-        return {name: self.validated_data[name] for name in PARAM_NAMES if name in self.validated_data}
+class JobRerunSerializer(_JobParams):
+    """What changes when a job is painted again: any parameter, and the photo, the themes or
+    the kind to replace the job's."""
+
+    themes_required = False
+    regions_help = _JobParams.regions_help + " Default: the job's own drawing."
+    photo = _OwnPhotoField(required=False, help_text="Another of your photos; default: the job's.")
+    mode = serializers.ChoiceField(choices=Job.Mode.choices, required=False,
+                                   help_text="Default: the job's.")
 
 
 class JobThemeSerializer(serializers.ModelSerializer):
@@ -255,7 +284,8 @@ class JobThemeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JobTheme
-        fields = ["theme", "title", "weight"]
+        fields = ["theme", "title", "weight", "region"]
+        extra_kwargs = {"region": {"help_text": REGION_HELP}}
 
 
 class ProgressSerializer(serializers.ModelSerializer):
@@ -296,6 +326,37 @@ class QueuePlaceSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The same, in words.")
 
 
+class ColorsSerializer(serializers.Serializer):
+    """A finished painting's colours (gallery/colors.py): the latest choice asked for."""
+
+    keep_colors = serializers.BooleanField(
+        help_text="The photo's colours (its chrominance) with the painting's luminance.")
+    match_histogram = serializers.BooleanField(
+        help_text="The painting recoloured to the photo's colour mean and covariance.")
+    mix = serializers.FloatField(help_text="Mixed with the photo: 0 the painting, 1 the photo.")
+    pending = serializers.BooleanField(
+        help_text="Its version is still being made; until then `result` shows the previous one.")
+    error = serializers.CharField(help_text="Why the last choice could not be made; empty if it was.")
+    has_photo = serializers.BooleanField(
+        help_text="Whether the photo still exists (every post-step but none needs it).")
+
+
+class JobColorsSerializer(_RefusesUnknownFields):
+    """Other colours for a finished painting; a field left out keeps its current value."""
+
+    keep_colors = serializers.BooleanField(required=False,
+                                           help_text="Keep the photo's colours.")
+    match_histogram = serializers.BooleanField(required=False,
+                                               help_text="Match the photo's colour histogram.")
+    mix = serializers.FloatField(required=False, min_value=0.0, max_value=1.0,
+                                 help_text="Mix with the photo, from 0 (the painting) to 1.")
+
+    def validate_mix(self, value):
+        if not math.isfinite(value):  # "NaN" passes the bounds: every comparison is false
+            raise serializers.ValidationError("A valid number is required.")
+        return value
+
+
 class JobSerializer(serializers.ModelSerializer):
     """A job as listed: everything but the snapshots."""
 
@@ -306,27 +367,47 @@ class JobSerializer(serializers.ModelSerializer):
                            help_text="The painting, once the job has succeeded (add ?download=1 to "
                                      "download it as a file).")
     photo_image = MediaUrlField("gallery:photo-image", lookup="photo_id", file="photo_id", allow_null=True)
+    share_url = MediaUrlField(
+        "gallery:shared-job", lookup="share_token", file="share_token", allow_null=True,
+        help_text="The painting's private link, for anyone (POST .../share/); null while it is not "
+                  "shared.")
     preview = MediaUrlField("gallery:job-preview", file="preview", allow_null=True,
                             help_text="A full painting's instant preview, when its themes have "
                                       "instant networks.")
+    regions = MediaUrlField("gallery:job-regions", file="regions", allow_null=True,
+                            help_text="The regions drawing (grey PNG: white the subject, black "
+                                      "the background) when a theme paints a region; else null.")
     queue = serializers.SerializerMethodField(
         help_text="Where a queued job waits (the queue is fair between users); null otherwise.")
+    colors = serializers.SerializerMethodField(
+        help_text="A finished painting's colours, changed with POST .../colors/; null while they "
+                  "cannot change.")
 
     class Meta:
         model = Job
         fields = [
             "id", "mode", "status", "photo", "photo_image", "themes", "params", "progress",
-            "queue", "preview", "result",
+            "queue", "preview", "result", "regions", "share_url", "colors", "parent",
             "error", "cancel_requested", "device", "engine_version",
             "created_at", "started_at", "finished_at", "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"parent": {"help_text": "The job this one was painted again from (rerun)."}}
 
     @extend_schema_field(QueuePlaceSerializer(allow_null=True))
     def get_queue(self, job) -> dict | None:
         # Computed once per response, however many jobs it lists.
         place = self.context.setdefault("queue_places", queue.Places()).of(job)
         return place.as_dict() if place else None
+
+    @extend_schema_field(ColorsSerializer(allow_null=True))
+    def get_colors(self, job) -> dict | None:
+        return colors_state(job)
+
+
+class ShareSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True, help_text="The private link: anyone who has it sees "
+                               "the painting and its photo, and nothing else of yours.")
 
 
 class JobDetailSerializer(JobSerializer):
@@ -341,21 +422,13 @@ class JobDetailSerializer(JobSerializer):
 
 # --- training runs -----------------------------------------------------------------------------
 
-def train_param_fields() -> dict[str, serializers.Field]:
-    """The TrainParams fields staff may set, generated from the dataclass like a job's."""
-    from engine.params import TrainParams
-
-    hints = typing.get_type_hints(TrainParams)
-    skip = {*services.WORKER_PARAMS, "style_blend_weights"}
-    return {f.name: _field_for(f, hints[f.name]) for f in dataclasses.fields(TrainParams)
-            if f.name not in skip}
-
-
 class TrainingStartSerializer(_RefusesUnknownFields):
     """Any TrainParams field (steps, size, batch, style_weight...); the rest take the defaults."""
 
     def get_fields(self):
-        return {**super().get_fields(), **train_param_fields()}
+        from engine.params import TrainParams
+
+        return {**super().get_fields(), **param_fields(TrainParams)}
 
 
 class TrainingSampleSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from . import pages, views
 app_name = "api"
 
 router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router.APIRootView = views.APIRoot  # /api/v1/: the map of the API, for a browser too
 router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("photos", views.PhotoViewSet, basename="photo")
 router.register("jobs", views.JobViewSet, basename="job")

@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, Throttled, ValidationError
@@ -20,17 +20,22 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
+from .. import colors as job_colors
 from .. import limits, selectors, services, uploads
+from ..views.share import share_url
 from ..models import Job, Snapshot, Theme
 from . import tokens
 from .parsers import JSONParser
 from .permissions import IsStaffOrReadOnly
 from .schema import Detail
 from .serializers import (
+    JobColorsSerializer,
     JobCreateSerializer,
     JobDetailSerializer,
+    JobRerunSerializer,
     JobSerializer,
     PhotoSerializer,
+    ShareSerializer,
     SnapshotSerializer,
     ThemeSerializer,
     TokenSerializer,
@@ -73,6 +78,15 @@ def _field_errors(exc: DjangoValidationError, *, default_field: str | None = Non
     if default_field and not hasattr(exc, "error_dict"):
         return ValidationError({default_field: exc.messages})
     return ValidationError(as_serializer_error(exc))
+
+
+class APIRoot(routers.APIRootView):
+    """The style gallery's REST API: the collections below, described in the API docs
+    (/api/v1/docs/, /api/v1/redoc/). Authenticate with "Authorization: Token <key>" (your token:
+    /accounts/api-token/) or a browser session."""
+
+    name = "Style gallery API"  # the page's title in a browser
+    permission_classes = [AllowAny]  # only links: each endpoint checks its own rights
 
 
 @csrf_exempt  # it changes nothing, whatever the method
@@ -270,13 +284,14 @@ class JobViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrieve
     def get_serializer_class(self):
         return {
             "create": JobCreateSerializer,
+            "rerun": JobRerunSerializer,
             "list": JobSerializer,
             "snapshots": SnapshotSerializer,
         }.get(self.action, JobDetailSerializer)
 
     def get_throttles(self):
         throttles = super().get_throttles()
-        if self.action == "create":
+        if self.action in ("create", "rerun"):
             throttles.append(JobCreateThrottle())
         return throttles
 
@@ -284,18 +299,47 @@ class JobViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrieve
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        return self._created(lambda: services.job_create(
+            owner=request.user,
+            photo=data["photo"],
+            themes=[(t["theme"], t["weight"], t["region"]) for t in data["themes"]],
+            params=serializer.params,
+            mode=data["mode"],
+            regions=data.get("regions"),
+        ))
+
+    @extend_schema(
+        summary="Paint one of your jobs again, with changes",
+        description="A new job with the job's photo, themes (with their regions), regions "
+                    "drawing and every parameter it recorded (the seed included), but for what "
+                    "the body gives: any parameter, and `photo`, `themes`, `regions` or `mode` "
+                    "to replace those. An empty body repeats the job. The new job's `parent` "
+                    "is this one.",
+        request=JobRerunSerializer,
+        responses={201: JobDetailSerializer, 429: OpenApiResponse(
+            description="Too many of your jobs are waiting (Retry-After says when to try).")},
+    )
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, pk=None):
+        job = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        themes = ([(t["theme"], t["weight"], t["region"]) for t in data["themes"]]
+                  if "themes" in data else None)
+        return self._created(lambda: services.job_rerun(
+            job=job, changes=serializer.params, themes=themes, photo=data.get("photo"),
+            mode=data.get("mode"), regions=data.get("regions")))
+
+    def _created(self, create) -> Response:
+        """201 with the job `create()` made; the service's refusals as 400 and 429."""
         try:
-            job = services.job_create(
-                owner=request.user,
-                photo=data["photo"],
-                themes=[(t["theme"], t["weight"]) for t in data["themes"]],
-                params=serializer.params,
-                mode=data["mode"],
-            )
+            job = create()
         except limits.QueueFull as exc:
             raise Throttled(wait=exc.retry_after, detail=exc.message) from exc
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
+        request = self.request
         job = self.get_queryset().get(pk=job.pk)
         return Response(
             JobDetailSerializer(job, context=self.get_serializer_context()).data,
@@ -320,6 +364,57 @@ class JobViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrieve
             raise Conflict(f"The job has already {job.status}.")
         job = services.job_cancel(job=job)
         return Response(JobDetailSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Change a finished painting's colours",
+        description="Keep the photo's colours, match its colour histogram, mix it in (0 to 1): "
+                    "made from the painting as the engine left it, without painting it again. "
+                    "A field left out keeps its value. The answer's `colors.pending` is true "
+                    "until the new version is made (in about a second: follow it with GET); "
+                    "`result` then serves it. A job that has not succeeded, or was painted "
+                    "before colours could change, answers 400.",
+        request=JobColorsSerializer,
+        responses={200: JobDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def colors(self, request, pk=None):
+        job = self.get_object()
+        serializer = JobColorsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        current = job_colors.state(job) or job_colors.NONE
+        chosen = {name: serializer.validated_data.get(name, current[name])
+                  for name in job_colors.NAMES}
+        try:
+            job = services.job_set_colors(job=job, **chosen)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(JobDetailSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        methods=["POST"], summary="Share one of your paintings by a private link",
+        description="Anyone who has the link sees the painting and its photo, signed in or not, "
+                    "and nothing else of yours. Sharing a shared painting again gives the same "
+                    "link; a job that has not succeeded answers 400.",
+        request=None, responses={
+            200: ShareSerializer, 400: OpenApiResponse(description="The job has not succeeded.")},
+    )
+    @extend_schema(
+        methods=["DELETE"], summary="Stop sharing one of your paintings",
+        description="The link stops working for good; sharing again later gives a new one.",
+        request=None, responses={204: None},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def share(self, request, pk=None):
+        job = self.get_object()
+        if request.method == "DELETE":
+            services.job_unshare(job=job)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        try:
+            job = services.job_share(job=job)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response({"url": share_url(request, job)})
 
     @extend_schema(summary="List a job's snapshots, oldest first",
                    responses={200: SnapshotSerializer(many=True)})

@@ -16,9 +16,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from engine.step import STOPPED_CONVERGED, STOPPED_ITERATIONS
 
-from .. import queue, selectors, services
+from .. import colors, queue, selectors, services
+from . import media
+from .share import share_url
 from ..worker.heartbeat import BEAT_EVERY
 from ..models import Job
+from ..params import record
 
 POLL_MS = 1500
 # Three missed beats: the page says the worker stopped, before the reaper has even acted.
@@ -38,12 +41,15 @@ def progress(job: Job) -> dict:
         for s in job.snapshots.order_by("iteration").only("pk", "iteration", "losses")
     ]
     has_result = job.status == Job.Status.SUCCEEDED and bool(job.result)
-    result_url = reverse("gallery:job-result", args=[job.pk]) if has_result else None
+    result_url = media.result_url(job) if has_result else None  # changes with the colours
     return run_progress(job, done=job.iteration, snapshots=snapshots, result=result_url) | {
         "mode": job.mode,
         # A full painting's instant preview, shown until its first snapshot.
         "instant_preview": reverse("gallery:job-preview", args=[job.pk]) if job.preview else None,
-        "download": f"{result_url}?download=1" if result_url else None,
+        "download": f"{result_url}&download=1" if result_url else None,
+        # The Colours panel's choice, and whether its new version is still being made
+        # (gallery/colors.py); null when the painting's colours cannot change.
+        "colors": colors.state(job),
         "stopped": job.stopped,
         "stopped_text": stopped_text(job),
         # Where a queued job waits ({position, starts_in, text}; null once it runs).
@@ -95,19 +101,6 @@ def run_progress(run, *, done: int, snapshots: list, result: str | None) -> dict
     }
 
 
-def _shown(value) -> str:
-    """A parameter's value as the page lists it: 'relu1_1, relu2_1', 'yes', '—'."""
-    if value is None or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -122,8 +115,12 @@ def job_detail(request, pk):
         "themes": list(job.job_themes.all()),
         "progress": progress(job),
         "poll_ms": POLL_MS,
-        "params": [(name, _shown(value)) for name, value in sorted(params.items())
-                   if job.mode == Job.Mode.FULL or name in INSTANT_PARAMS],
+        "share_url": share_url(request, job),  # the private link, while it is shared
+        "params": record(params, None if job.mode == Job.Mode.FULL else INSTANT_PARAMS),
+        # The family: the job this one was painted again from, and its own repaintings.
+        "parent": job.parent_id and selectors.jobs_for(request.user).filter(pk=job.parent_id).first(),
+        "children": list(selectors.jobs_for(request.user).filter(parent=job)
+                         .values_list("pk", flat=True)),
         "size": params.get("size"),
         "snapshots_empty": (
             f"A snapshot every {params['snapshot_every']} iterations appears here."
@@ -160,14 +157,8 @@ def job_retry(request, pk):
     """A new job with the same photo, themes, weights and parameters (seed included); with
     `mode` "full", an instant painting painted again as a full one."""
     job = selectors.get_job_for_user(request.user, pk)
-    if job.photo is None:
-        messages.error(request, "This job cannot be run again: its photo was deleted.")
-        return redirect("gallery:job-detail", pk=job.pk)
-    themes = [(jt.theme, jt.weight) for jt in job.job_themes.all()]
     try:
-        new = services.job_create(owner=request.user, photo=job.photo, themes=themes,
-                                  params=dict(job.params or {}),
-                                  mode=request.POST.get("mode", job.mode))
+        new = services.job_rerun(job=job, mode=request.POST.get("mode"))
     except ValidationError as exc:
         messages.error(request, "This job cannot be run again: " + " ".join(exc.messages))
         return redirect("gallery:job-detail", pk=job.pk)

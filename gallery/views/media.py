@@ -1,21 +1,25 @@
 """Media files, served only through these views: never from a public MEDIA_URL.
 
-Private files (photos, thumbnails, results, snapshots) are looked up scoped to the requesting
+Private files (photos, thumbnails, results, snapshots, regions drawings) are looked up scoped to the requesting
 user, so anyone else, anonymous included, gets 404. The REST API hands out these URLs, so a request
 may authenticate with the browser session or with `Authorization: Token <key>`. Theme paintings
 are public.
 """
+import hashlib
 import mimetypes
 from pathlib import PurePath
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import FileResponse, Http404
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_safe
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from .. import selectors
+from ..services import SAMPLE_PHOTO
 
 PRIVATE_MAX_AGE = 3600  # files never change under a name (new uploads get new names)
 PUBLIC_MAX_AGE = 86400
@@ -77,19 +81,45 @@ def photo_thumbnail(request, pk):
     return _owned_file(request, selectors.get_photo_for_user, pk, _thumbnail_or_image)
 
 
+def result_version(job) -> str:
+    """Which file the job's result is now: it changes with the colours (gallery/colors.py)."""
+    return hashlib.sha256(job.result.name.encode()).hexdigest()[:12]
+
+
+def result_url(job) -> str:
+    """The job's result as the job page shows it: a new URL for each new version, so the
+    picture on the page changes with it."""
+    return f"{reverse('gallery:job-result', args=[job.pk])}?v={result_version(job)}"
+
+
 @require_safe
 def job_result(request, pk):
+    """The version of the painting shown now. Its colours may change under this URL, so a
+    cache asks again each time, and gets a 304 while it is the same (ETag)."""
     job = selectors.get_job_for_user(media_user(request), pk)
+    if not job.result:
+        raise Http404("No file.")
     download = None
     if request.GET.get("download"):
-        ext = PurePath(job.result.name or "").suffix or ".png"
-        download = f"style-job-{job.pk}{ext}"
-    return file_response(job.result, private=True, download_name=download)
+        download = f"style-job-{job.pk}{PurePath(job.result.name).suffix or '.png'}"
+    etag = quote_etag(result_version(job))
+    response = get_conditional_response(request, etag=etag) or file_response(
+        job.result, private=True, download_name=download)
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Cookie", "Authorization"))
+    return response
 
 
 @require_safe
 def job_preview(request, pk):
     return _owned_file(request, selectors.get_job_for_user, pk, lambda job: job.preview)
+
+
+@require_safe
+def job_regions(request, pk):
+    """The job's regions drawing (white the subject): the job page and "Paint again" show it."""
+    return _owned_file(request, selectors.get_job_for_user, pk, lambda job: job.regions)
 
 
 @require_safe
@@ -110,6 +140,14 @@ def theme_thumbnail(request, slug):
 @require_safe
 def theme_instant_sample(request, slug):
     return file_response(selectors.get_theme(slug).instant_sample, private=False)
+
+
+@require_safe
+def sample_photo(request):
+    """The shipped photo that every theme's `instant_sample` paints: the home page's "before"."""
+    response = FileResponse(open(SAMPLE_PHOTO, "rb"), content_type="image/jpeg")
+    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    return response
 
 
 @require_safe

@@ -1,5 +1,5 @@
 """The home page and the themes grid (public)."""
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from .. import selectors
@@ -7,7 +7,12 @@ from .. import selectors
 
 @require_safe
 def home(request):
-    return redirect("gallery:job-list" if request.user.is_authenticated else "gallery:themes")
+    """What the product does, for a visitor and a user alike: a line and the calls to action,
+    then each theme's instant painting of the shipped sample photo beside the photo (the
+    product's own work), then the themes."""
+    themes = list(selectors.active_themes())
+    examples = [theme for theme in themes if theme.instant_sample]
+    return render(request, "gallery/home.html", {"themes": themes, "examples": examples})
 
 
 @require_safe

@@ -14,9 +14,12 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from engine.params import TrainParams
+
 from .. import selectors, services
 from ..forms import TrainingForm
 from ..models import Theme, TrainingRun
+from ..params import record
 from .job_detail import POLL_MS, _wants_json, run_progress
 
 
@@ -69,7 +72,7 @@ def training_detail(request, pk):
         "run": run,
         "progress": progress(run),
         "poll_ms": POLL_MS,
-        "params": sorted(run.params.items()),
+        "params": record(run.params, params_class=TrainParams),
         "samples_empty": f"A sample every {every} steps appears here." if every
         else "The sample appears at the end.",
     }

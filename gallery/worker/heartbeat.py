@@ -4,7 +4,8 @@
 like every write of the run), so a huge first step or a weights download never looks like a dead
 worker, and a dead worker goes silent at once. `Watch`, one per worker process, reaps every
 REAP_EVERY seconds, busy or idle: a job whose worker died (no beat for STYLE_STALE_SECONDS) is
-back in the queue within seconds, not at the next minute's scheduled reaper.
+back in the queue within seconds. It also gives a periodic task lost on its way its schedule
+back (schedules.rearm_lost).
 """
 from __future__ import annotations
 
@@ -80,8 +81,10 @@ class Watch(_Ticker):
 
     def tick(self) -> None:
         from .reaper import reap
+        from .schedules import rearm_lost
 
         reap()
+        rearm_lost()
 
 
 _watch: Watch | None = None

@@ -8,9 +8,9 @@ failed once it has been claimed STYLE_MAX_ATTEMPTS times. A job whose owner aske
 simply cancelled.
 
 It runs by itself: in every worker process as it starts (`post_spawn`, see signals.py), then
-every few seconds from a thread of each worker process (heartbeat.Watch), busy or idle, and on a
-django-q Schedule every minute. Every change
-is a conditional UPDATE on the heartbeat read, so reapers running at once act on a job only once.
+every few seconds from a thread of each worker process (heartbeat.Watch), busy or idle; never as
+a queued task, which would wait behind the paintings. Every change is a conditional UPDATE on the
+heartbeat read, so reapers running at once act on a job only once.
 """
 from __future__ import annotations
 
@@ -24,9 +24,6 @@ from ..models import Job, TrainingRun
 from . import conf
 
 log = logging.getLogger(__name__)
-
-SCHEDULE_FUNC = "gallery.worker.reaper.reap"  # its Schedule: gallery/worker/schedules.py
-
 
 # What the reaper settles: jobs and training runs share their life (runner.py, training.py).
 # model -> (what it is called, its task's name in gallery.tasks)
@@ -91,11 +88,13 @@ def _settle(job, now) -> str | None:
 
 
 def _ended(row, done: int) -> None:
-    """A job the reaper has ended keeps no exact state to resume from."""
+    """A job the reaper has ended keeps no exact state to resume from; its owner hears of a
+    failed one as of any other (services.job_email_finished: if they asked, once)."""
     if done and isinstance(row, Job):
         from .. import services
 
         services.job_drop_state(job_id=row.pk)
+        services.job_email_finished(job_id=row.pk)
 
 
 def requeue_lost_tasks() -> int:

@@ -1,4 +1,5 @@
-"""Run one job: claim it, feed `engine.stylize()` its photo and paintings, record every step.
+"""Run one job: claim it, feed `engine.stylize()` its photo and paintings (each with the mask of
+its region, when the job has a regions drawing: gallery/regions.py), record every step.
 
 The claim is an atomic conditional UPDATE (queued -> running, attempts + 1), so a job runs once
 however many workers get its task. Every later write is fenced by (status running, this attempt):
@@ -8,7 +9,8 @@ writes match no row and it stops (JobLost) instead of overwriting the other run.
 While running: progress and the heartbeat are saved at most every PROGRESS_EVERY seconds (and on
 snapshots), the cancel flag is read at most every CANCEL_CHECK_EVERY seconds, a Snapshot is kept
 every `snapshot_every` iterations (PNG, lossless: a resumed run starts from it), and the result is
-saved with the device and the engine version. Any failure ends as status "failed" with a message
+saved with the device and the engine version, beside the raw painting it was made from (the
+colours can change later without painting again: gallery/colors.py). Any failure ends as status "failed" with a message
 for the job's owner; `run_job` never raises, so the worker goes on with its next task.
 """
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import gc
 import io
 import logging
-import secrets
 import sys
 import time
 
@@ -29,14 +30,16 @@ from django.utils import timezone
 import engine
 from engine.errors import EngineError, ImageError, WeightsError
 from engine.images import load_image
-from engine.params import ParamError, StyleParams
+from engine.params import ParamError, StyleParams, draw_seed
 from engine.schedule import pixels
 from engine.step import STOPPED_ITERATIONS
 
-from .. import queue, services, tasks
+from .. import queue, regions, services, tasks
 from ..estimates import duration
-from ..models import Job, Snapshot
+from ..models import Job, JobTheme, Snapshot
+from ..params import user_specs
 from . import conf, stopping
+from .colors import first_result
 from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -104,6 +107,8 @@ def _run_claimed(job_id, attempt: int) -> str:
         log.info("job %s: %s", job_id, outcome)
         if outcome in ("succeeded", "failed", "cancelled"):
             services.job_drop_state(job_id=job_id)
+        if outcome in ("succeeded", "failed"):
+            services.job_email_finished(job_id=job_id)  # if its owner asked; never raises
         _wake_for_owner_queue(job_id)
     return outcome
 
@@ -151,15 +156,17 @@ class JobRun:
         self.history = [list(point) for point in (self.job.loss_history or [])]
         self.elapsed_before = self.job.elapsed  # time spent by earlier attempts
         self.work = self.job.work  # megapixel-iterations, earlier attempts' included
+        self.photo = None  # the job's photo (PIL), once read
         self.photo_size = (0, 0)  # (width, height) of the photo, which prices each iteration
         self.saved_at = self.checked_at = time.monotonic()
 
     # -- the run --------------------------------------------------------------------------------
 
     def execute(self) -> str:
-        content = job_photo(self.job)
+        content = self.photo = job_photo(self.job)
         self.photo_size = content.size
         styles, weights = self._paintings()
+        masks = self._style_masks()  # the same on every attempt: a resumed run paints alike
         params = self._params(weights)
         start, init, state = self._exact_resume_point(params) or self._resume_point(params)
         self._record_start(params, start)
@@ -169,12 +176,13 @@ class JobRun:
 
         # A size too big for this machine is refused here (ParamError), before any work.
         steps = engine.stylize(content, styles, params, start_iteration=start, init_image=init,
-                               resume=state, free_memory=conf.worker_memory())
+                               resume=state, free_memory=conf.worker_memory(),
+                               style_masks=masks)
         try:
             for step in steps:
                 self._record(step, params.snapshot_every)
                 if step.is_last:
-                    self._succeed(step.iteration, step.image, step.losses,
+                    self._succeed(step.iteration, _raw_picture(step), step.losses,
                                   remaining=0.0, elapsed=step.elapsed, stopped=step.stopped)
                     return "succeeded"
                 if self._cancel_requested():
@@ -244,16 +252,32 @@ class JobRun:
                 raise JobFailed(f"The painting of the theme “{theme.title}” could not be read: {exc}") from None
         return styles, [float(link.weight) for link in links]
 
+    def _style_masks(self) -> list | None:
+        """One mask per theme, in order, from the job's regions drawing and each theme's region
+        (gallery/regions.py); None when every theme paints everywhere."""
+        wanted = list(self.job.job_themes.order_by("position").values_list("region", flat=True))
+        if all(region == JobTheme.Region.ALL for region in wanted):
+            return None
+        try:
+            with self.job.regions.open("rb") as f:
+                drawing = load_image(f)
+        except (FileNotFoundError, ValueError):  # ValueError: no file at all
+            raise JobFailed("The drawing of this job's regions is missing: paint it again.") from None
+        except ImageError as exc:
+            raise JobFailed(f"The drawing of this job's regions could not be read: {exc}") from None
+        return regions.style_masks(drawing, wanted)
+
     def _params(self, weights: list[float]):
         data = {**self.job.params, **conf.engine_settings()}
-        if data.get("init", "content") not in ("content", "noise"):
+        init = user_specs()["init"]
+        if not init.allows(data.get("init", init.default)):
             # On a shared server a job must not name a file on it.
-            raise JobFailed("init: must be content or noise.")
+            raise JobFailed(f"init: must be {init.rule}.")
         blend = data.get("style_blend_weights")
         if not blend or len(blend) != len(weights):
             data["style_blend_weights"] = weights  # the job's themes are the source of truth
         if data.get("seed") is None:
-            data["seed"] = secrets.randbelow(2**31)  # recorded below: a re-run repeats it
+            data["seed"] = draw_seed()  # recorded below: a re-run repeats it
         return StyleParams.from_dict(data)
 
     def _exact_resume_point(self, params):
@@ -338,16 +362,22 @@ class JobRun:
             snap.image.delete(save=False)
             raise JobLost from None
 
-    def _succeed(self, iteration: int, image, losses, *, remaining: float, elapsed: float,
+    def _succeed(self, iteration: int, raw, losses, *, remaining: float, elapsed: float,
                  stopped: str = STOPPED_ITERATIONS) -> None:
-        if image is None:
+        """Keep `raw`, the painting before any colour post-step, and the result made from it
+        with the job's first colours (gallery/colors.py)."""
+        if raw is None:
             raise JobFailed("The engine gave no image at the last iteration.")
-        result = self.job.result
-        result.save("result.png", ContentFile(_png(image, level=6)), save=False)
+        picture, colors = first_result(raw, self.photo, self.job.params)
+        result, kept = self.job.result, self.job.raw_result
+        kept.save("raw.png", ContentFile(_png(raw, level=6)), save=False)
+        result.save("result.png", ContentFile(_png(picture, level=6)), save=False)
         try:
             self._update(
                 status=Job.Status.SUCCEEDED,
                 result=result.name,
+                raw_result=kept.name,
+                colors=colors,
                 iteration=iteration,
                 losses=_clean_losses(losses),
                 loss_history=self.history,
@@ -359,6 +389,7 @@ class JobRun:
             )
         except JobLost:
             result.delete(save=False)
+            kept.delete(save=False)
             raise
 
     def _save_state(self, step) -> None:
@@ -476,6 +507,12 @@ def describe_device(name: str) -> str:
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"cuda:{index} ({torch.cuda.get_device_name(index)})"[:64]
     return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def _raw_picture(step):
+    """The last step's painting before any colour recombination (the image itself when the
+    engine gave no raw one)."""
+    return step.raw if step.raw is not None else step.image
 
 
 def _clean_losses(losses) -> dict:

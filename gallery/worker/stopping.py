@@ -27,7 +27,8 @@ def install() -> None:
 
 def _on_sigterm(signum, frame) -> None:
     if _busy.is_set():
-        log.warning("SIGTERM: handing the running painting back at its next iteration")
+        log.warning("Stopping: the running painting is handed back at its next iteration, with "
+                    "its exact state, and a worker goes on from there")
         _stop.set()
     else:
         exit_now()

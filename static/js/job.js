@@ -1,6 +1,7 @@
 // The job page, live: polls the job's progress JSON every ~1.5 s and updates the page in place
 // (progress bar, remaining time, losses, loss curve, snapshot strip, result) until the job is
-// finished. No page reloads; the cancel button posts in the background.
+// finished, and while a new version of its colours is being made. No page reloads; the cancel
+// button and the Colours panel post in the background.
 (function () {
   "use strict";
 
@@ -15,6 +16,7 @@
   var lastSnapshotCount = -1;
   var initialStatus = null;
   var failures = 0;
+  var polling = false;
 
   function $(name) { return root.querySelectorAll('[data-bind="' + name + '"]'); }
   function one(name) { return root.querySelector('[data-bind="' + name + '"]'); }
@@ -188,6 +190,7 @@
     });
     drawChart(data);
     drawSnapshots(data);
+    drawColors(data);
 
     var cancel = root.querySelector("form[data-cancel]");
     show(cancel, !data.finished);
@@ -197,6 +200,7 @@
       button.textContent = "Stopping…";
     }
     show(root.querySelector("form[data-retry]"), data.status === "failed" || data.status === "cancelled");
+    show(root.querySelector("[data-again]"), ["succeeded", "failed", "cancelled"].indexOf(data.status) >= 0);
     show(one("error-box"), data.status === "failed");
     setText("error", data.error || "");
     show(one("cancelled-box"), data.status === "cancelled");
@@ -233,9 +237,19 @@
       // "Job 12 is queued" from the page that sent us here is out of date now.
       document.querySelectorAll(".messages").forEach(function (el) { el.hidden = true; });
     }
+    // For the page's other scripts (notify.js): every state drawn, the first one included.
+    root.dispatchEvent(new CustomEvent("job:progress", { detail: data }));
   }
 
   // --- polling ------------------------------------------------------------------------------
+  function worthPolling(data) { return !data.finished || !!(data.colors && data.colors.pending); }
+
+  function startPolling() {
+    if (polling) return;
+    polling = true;
+    setTimeout(poll, pollMs);
+  }
+
   function poll() {
     fetch(progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" })
       .then(function (response) {
@@ -245,7 +259,8 @@
       .then(function (data) {
         failures = 0;
         render(data);
-        if (!data.finished) setTimeout(poll, pollMs);
+        if (worthPolling(data)) setTimeout(poll, pollMs);
+        else polling = false;
       })
       .catch(function () {
         failures += 1;  // the server restarting, a network blip: keep trying, more slowly
@@ -272,6 +287,76 @@
     });
   }
 
+  // --- colours: each change is posted at once; the poll brings the new version -----------------
+  var colorsForm = root.querySelector("form[data-colors-form]");
+  var colorsSent = 0;  // changes posted so far: only the answer to the latest one is drawn
+  var colorsError = "";
+
+  function setColorControls(colors) {
+    colorsForm.elements.keep_colors.checked = colors.keep_colors;
+    colorsForm.elements.match_histogram.checked = colors.match_histogram;
+    colorsForm.elements.mix_percent.value = Math.round(colors.mix * 100);
+    setText("mix-value", colorsForm.elements.mix_percent.value + "%");
+  }
+
+  function showColorsError(text) {
+    colorsError = text;
+    setText("colors-error", text);
+    show(one("colors-error"), !!text);
+  }
+
+  function drawColors(data) {
+    var panel = root.querySelector("[data-colors]");
+    if (!panel || !colorsForm) return;
+    var colors = data.colors;
+    if (colors && panel.hidden) setColorControls(colors);  // the painting has just finished
+    show(panel, !!colors);
+    if (!colors) return;
+    show(one("colors-busy"), colors.pending);
+    show(one("colors-making"), colors.pending);
+    if (colors.error && colors.error !== colorsError) setColorControls(colors);  // what is shown
+    showColorsError(colors.error || "");
+  }
+
+  function sendColors() {
+    var mine = ++colorsSent;
+    showColorsError("");
+    show(one("colors-busy"), true);
+    fetch(colorsForm.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": colorsForm.elements.csrfmiddlewaretoken.value },
+      body: new FormData(colorsForm),
+    })
+      .then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      })
+      .then(function (answer) {
+        if (mine !== colorsSent) return;  // a newer change is on its way
+        if (!answer.ok) {
+          show(one("colors-busy"), false);
+          showColorsError((answer.body.errors || ["The colours cannot change."]).join(" "));
+          return;
+        }
+        render(answer.body);
+        if (worthPolling(answer.body)) startPolling();
+      })
+      .catch(function () { if (mine === colorsSent) colorsForm.submit(); });  // the plain form post
+  }
+
+  if (colorsForm) {
+    colorsForm.querySelector("[data-colors-apply]").hidden = true;  // changes apply themselves
+    colorsForm.addEventListener("submit", function (event) { event.preventDefault(); sendColors(); });
+    var colorsTimer = null;
+    colorsForm.addEventListener("change", function () {  // a box ticked, the slider let go
+      clearTimeout(colorsTimer);
+      colorsTimer = setTimeout(sendColors, 250);  // arrow keys on the slider: one post, not ten
+    });
+    colorsForm.elements.mix_percent.addEventListener("input", function () {
+      setText("mix-value", colorsForm.elements.mix_percent.value + "%");
+    });
+  }
+
   // --- before/after: the range input moves the split --------------------------------------------
   var compare = root.querySelector("[data-compare]");
   var range = compare && compare.querySelector("input[type=range]");
@@ -282,5 +367,5 @@
   var data = JSON.parse(initial.textContent);
   initialStatus = data.status;
   render(data);
-  if (!data.finished) setTimeout(poll, pollMs);
+  if (worthPolling(data)) startPolling();
 })();

@@ -38,38 +38,96 @@
     if (src) { img.src = src; img.hidden = false; } else { img.removeAttribute("src"); }
   }
 
-  // Instant needs every chosen painting to have a network: otherwise only Full is offered.
+  // Instant needs every chosen painting to have a network, and paints everywhere: otherwise
+  // (or with regions on, static/js/regions.js) only Full is offered.
   var instant = document.querySelector("[data-mode] input[value=instant]");
   var full = document.querySelector("[data-mode] input[value=full]");
   var note = document.querySelector("[data-mode-note]");
+  var regionsNote = document.querySelector("[data-mode-regions-note]");
+  var regionsToggle = document.querySelector("[data-regions-toggle]");
   function updateMode() {
     if (!instant) return;
-    var possible = true;
+    var networks = true;
     allRows().forEach(function (row) {
       var select = row.querySelector("[data-theme-select]");
       var option = select.options[select.selectedIndex];
-      if (option && option.value && option.dataset.instant !== "1") possible = false;
+      if (option && option.value && option.dataset.instant !== "1") networks = false;
     });
+    var regions = !!(regionsToggle && regionsToggle.checked);
+    var possible = networks && !regions;
     instant.disabled = !possible;
     if (!possible && instant.checked) full.checked = true;
-    note.hidden = possible;
+    note.hidden = networks;
+    if (regionsNote) regionsNote.hidden = !networks || !regions;
     // Iterations, strength and the optimizer's options mean nothing to an instant painting.
     document.querySelectorAll("[data-full-only]").forEach(function (el) { el.hidden = instant.checked; });
   }
   if (instant) {
     instant.addEventListener("change", updateMode);
     full.addEventListener("change", updateMode);
+    if (regionsToggle) regionsToggle.addEventListener("change", updateMode);
+  }
+
+  // The form shows, and sends, what the painting will use: fields the user has not changed
+  // follow the first painting's own defaults (its default_params) when it changes.
+  var form = rows.closest("form");
+  var valuesScript = document.getElementById("theme-values");
+  var themeValues = valuesScript ? JSON.parse(valuesScript.textContent) : {};
+  function firstTheme() {
+    var select = rows.querySelector("[data-theme-select]");
+    return select && themeValues[select.value] ? select.value : "";
+  }
+  var shownTheme = firstTheme();
+  function same(a, b) {  // "14.0" shown, 14 in the JSON
+    var x = Number(a), y = Number(b);
+    if (a !== "" && b !== "" && !isNaN(x) && !isNaN(y)) return x === y;
+    return a === b;
+  }
+  function asText(value) {
+    if (Array.isArray(value)) return value.slice().sort().join(",");
+    if (typeof value === "boolean") return value ? "on" : "";
+    return value === null ? "" : String(value);
+  }
+  function read(name) {
+    var el = form.elements[name];
+    if (!el) return null;
+    if (!el.tagName) {  // a group of checkboxes (the layers)
+      return Array.prototype.filter.call(el, function (c) { return c.checked; })
+        .map(function (c) { return c.value; }).sort().join(",");
+    }
+    return el.type === "checkbox" ? (el.checked ? "on" : "") : el.value;
+  }
+  function write(name, value) {
+    var el = form.elements[name];
+    if (!el.tagName) {
+      Array.prototype.forEach.call(el, function (c) { c.checked = value.indexOf(c.value) >= 0; });
+    } else if (el.type === "checkbox") {
+      el.checked = !!value;
+    } else {
+      el.value = Array.isArray(value) ? value.join(",") : (value === null ? "" : value);
+    }
+  }
+  function followTheme() {
+    var next = firstTheme();
+    if (next === shownTheme) return;
+    var before = themeValues[shownTheme] || {}, after = themeValues[next] || {};
+    Object.keys(after).forEach(function (name) {
+      if (form.elements[name] && same(read(name), asText(before[name]))) write(name, after[name]);
+    });
+    shownTheme = next;
   }
 
   function wire(row) {
     row.querySelector("[data-theme-select]").addEventListener("change", function () {
       preview(row);
       updateMode();
+      followTheme();
     });
     row.querySelector("[data-remove-theme]").addEventListener("click", function () {
       row.remove();
       renumber();
       updateMode();
+      followTheme();
     });
   }
 
@@ -88,13 +146,13 @@
   // The expected time (and queue wait) of what the form describes, from the server, which
   // measures it on this site's own paintings. Asked again a moment after each change.
   var estimate = document.querySelector("[data-estimate]");
-  var form = rows.closest("form");
   if (estimate && form && window.fetch) {
     var timer = null, asked = 0;
     var refresh = function () {
       var ticket = ++asked;
       var query = new URLSearchParams(new FormData(form));
       query.delete("csrfmiddlewaretoken");
+      query.delete("regions");  // the drawing: no part of the time, and too long for a URL
       fetch(estimate.dataset.url + "?" + query.toString(), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { text: "" }; })
         .then(function (data) {
@@ -110,7 +168,7 @@
     rows.addEventListener("click", later);  // a theme row added or removed
   }
 
-  var range = document.querySelector("input[type=range]");
+  var range = form && form.elements.strength;  // not the regions brush size
   var output = document.querySelector("[data-range-output]");
   if (range && output) {
     var update = function () { output.textContent = parseFloat(range.value).toFixed(1) + "×"; };

@@ -45,13 +45,13 @@ def anon_api():
 
 @pytest.fixture
 def starry(db):
-    theme = Theme(slug="starry_night", title="The Starry Night", artist="Vincent van Gogh", year="1889")
+    theme = Theme(slug="starry-night", title="The Starry Night", artist="Vincent van Gogh", year="1889")
     return services.theme_set_image(theme=theme, upload=image_upload("starry.jpg", color=(20, 40, 120)))
 
 
 @pytest.fixture
 def scream(db):
-    theme = Theme(slug="the_scream", title="The Scream", artist="Edvard Munch", order=1)
+    theme = Theme(slug="the-scream", title="The Scream", artist="Edvard Munch", order=1)
     return services.theme_set_image(theme=theme, upload=image_upload("scream.jpg", color=(220, 120, 30)))
 
 

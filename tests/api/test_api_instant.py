@@ -10,7 +10,7 @@ RUNS = "/api/v1/training-runs/"
 
 
 def body(photo_id, **extra):
-    return {"photo": photo_id, "themes": [{"theme": "starry_night", "weight": 1.0}], **extra}
+    return {"photo": photo_id, "themes": [{"theme": "starry-night", "weight": 1.0}], **extra}
 
 
 @pytest.fixture
@@ -33,11 +33,11 @@ def test_instant_is_refused_for_a_theme_without_a_network(alice_api, photo, star
 
 
 def test_an_instant_theme_takes_instant_jobs(alice_api, photo, starry):
-    Theme.objects.filter(pk=starry.pk).update(network="themes/starry_night/net.pt")
+    Theme.objects.filter(pk=starry.pk).update(network="themes/starry-night/net.pt")
     r = alice_api.post(JOBS, body(photo.pk, mode="instant"), format="json")
     assert r.status_code == 201
     assert r.json()["mode"] == "instant" and r.json()["progress"]["total"] == 1
-    theme = alice_api.get("/api/v1/themes/starry_night/").json()
+    theme = alice_api.get("/api/v1/themes/starry-night/").json()
     assert theme["instant"] is True
 
 
@@ -51,15 +51,15 @@ def test_a_preview_is_private_to_the_jobs_owner(alice_api, bob_api, anon_api, jo
 
 
 def test_staff_start_a_training_and_follow_it(staff_api, starry, photos_folder):
-    r = staff_api.post("/api/v1/themes/starry_night/train/", {"steps": 50, "size": 64},
+    r = staff_api.post("/api/v1/themes/starry-night/train/", {"steps": 50, "size": 64},
                        format="json")
     assert r.status_code == 201, r.json()
     run = r.json()
-    assert run["theme"] == "starry_night" and run["status"] == "queued" and run["total"] == 50
+    assert run["theme"] == "starry-night" and run["status"] == "queued" and run["total"] == 50
     assert run["params"]["size"] == 64 and run["params"]["seed"] is not None
     assert staff_api.get(f"{RUNS}{run['id']}/").json()["id"] == run["id"]
     assert staff_api.get(RUNS).json()["count"] == 1
-    again = staff_api.post("/api/v1/themes/starry_night/train/", {}, format="json")
+    again = staff_api.post("/api/v1/themes/starry-night/train/", {}, format="json")
     assert again.status_code == 409
     cancelled = staff_api.post(f"{RUNS}{run['id']}/cancel/")
     assert cancelled.json()["status"] == "cancelled"
@@ -68,7 +68,7 @@ def test_staff_start_a_training_and_follow_it(staff_api, starry, photos_folder):
 @pytest.mark.parametrize("data, field", [({"steps": 0}, "steps"), ({"weights": "/x"}, "weights"),
                                          ({"device": "cuda"}, "device"), ({"size": "big"}, "size")])
 def test_bad_training_parameters_are_field_errors(staff_api, starry, photos_folder, data, field):
-    r = staff_api.post("/api/v1/themes/starry_night/train/", data, format="json")
+    r = staff_api.post("/api/v1/themes/starry-night/train/", data, format="json")
     assert r.status_code == 400 and field in r.json()
     assert not TrainingRun.objects.exists()
 
@@ -77,8 +77,8 @@ def test_training_is_not_for_users_or_anonymous(alice_api, anon_api, starry, sta
     from gallery import services
 
     run = services.training_start(theme=starry, requested_by=staff)
-    assert alice_api.post("/api/v1/themes/starry_night/train/", {}, format="json").status_code == 403
-    assert anon_api.post("/api/v1/themes/starry_night/train/", {}, format="json").status_code == 401
+    assert alice_api.post("/api/v1/themes/starry-night/train/", {}, format="json").status_code == 403
+    assert anon_api.post("/api/v1/themes/starry-night/train/", {}, format="json").status_code == 401
     assert alice_api.get(RUNS).status_code == 403
     assert alice_api.get(f"{RUNS}{run.pk}/").status_code == 403
     assert alice_api.post(f"{RUNS}{run.pk}/cancel/").status_code == 403
@@ -103,7 +103,7 @@ def test_training_pages_are_for_staff_only(client, alice, staff, starry, photos_
 def test_an_instant_painting_can_be_painted_again_in_full(client, alice, bob, photo, starry):
     from gallery import services
 
-    Theme.objects.filter(pk=starry.pk).update(network="themes/starry_night/net.pt")
+    Theme.objects.filter(pk=starry.pk).update(network="themes/starry-night/net.pt")
     starry.refresh_from_db()
     job = services.job_create(owner=alice, photo=photo, themes=[(starry, 1.0)],
                               params={"size": 256, "seed": 4}, mode=Job.Mode.INSTANT)

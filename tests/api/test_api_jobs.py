@@ -21,7 +21,7 @@ def detail(pk, action=""):
 
 def design_body(photo_id):
     """The request body exactly as DESIGN.md's "Creating a job through the API" shows it."""
-    return {"photo": photo_id, "themes": [{"theme": "starry_night", "weight": 1.0}], "size": 512,
+    return {"photo": photo_id, "themes": [{"theme": "starry-night", "weight": 1.0}], "size": 512,
             "iterations": 300, "snapshot_every": 25, "seed": 1, "preserve_colors": False}
 
 
@@ -34,7 +34,9 @@ def test_it_creates_a_job_from_the_design_documents_body(alice_api, alice, photo
     job = Job.objects.get(pk=body["id"])
     assert job.owner == alice and job.photo == photo
     assert body["status"] == "queued"
-    assert body["themes"] == [{"theme": "starry_night", "title": "The Starry Night", "weight": 1.0}]
+    assert body["themes"] == [{"theme": "starry-night", "title": "The Starry Night", "weight": 1.0,
+                               "region": "all"}]
+    assert body["regions"] is None
     assert body["params"]["size"] == 512 and body["params"]["seed"] == 1
     assert body["params"]["snapshot_every"] == 25 and body["params"]["preserve_colors"] is False
     assert body["progress"] == {"iteration": 0, "total": 300, "percent": 0, "losses": {}, "elapsed": 0.0,
@@ -47,7 +49,7 @@ def test_it_offers_every_engine_parameter_but_the_servers_own():
     fields = set(JobCreateSerializer().fields)
     engine = {f.name for f in dataclasses.fields(StyleParams)}
     assert engine - fields == {"backbone", "weights", "device", "style_blend_weights"}
-    assert fields - engine == {"photo", "themes", "mode"}
+    assert fields - engine == {"photo", "themes", "mode", "regions"}
 
 
 def test_it_passes_every_optional_parameter_to_the_engine(alice_api, photo, starry):
@@ -63,18 +65,18 @@ def test_it_passes_every_optional_parameter_to_the_engine(alice_api, photo, star
 
 
 def test_it_blends_several_themes_with_their_weights(alice_api, photo, starry, scream):
-    body = {**design_body(photo.pk), "themes": [{"theme": "starry_night", "weight": 3},
-                                                 {"theme": "the_scream", "weight": 1}]}
+    body = {**design_body(photo.pk), "themes": [{"theme": "starry-night", "weight": 3},
+                                                 {"theme": "the-scream", "weight": 1}]}
     r = alice_api.post(LIST, body, format="json")
     assert r.status_code == 201
-    assert [t["theme"] for t in r.json()["themes"]] == ["starry_night", "the_scream"]
+    assert [t["theme"] for t in r.json()["themes"]] == ["starry-night", "the-scream"]
     assert r.json()["params"]["style_blend_weights"] == [3.0, 1.0]
 
 
 def test_it_uses_the_themes_defaults_for_what_i_leave_out(alice_api, photo, starry):
     starry.default_params = {"style_weight": 5.0}
     starry.save()
-    r = alice_api.post(LIST, {"photo": photo.pk, "themes": [{"theme": "starry_night"}]}, format="json")
+    r = alice_api.post(LIST, {"photo": photo.pk, "themes": [{"theme": "starry-night"}]}, format="json")
     assert r.status_code == 201
     assert r.json()["params"]["style_weight"] == 5.0
     assert r.json()["params"]["iterations"] == StyleParams().iterations
@@ -106,14 +108,14 @@ def test_it_rejects_no_theme(alice_api, photo):
 
 
 def test_it_rejects_the_same_theme_twice(alice_api, photo, starry):
-    body = {**design_body(photo.pk), "themes": [{"theme": "starry_night"}, {"theme": "starry_night"}]}
+    body = {**design_body(photo.pk), "themes": [{"theme": "starry-night"}, {"theme": "starry-night"}]}
     r = alice_api.post(LIST, body, format="json")
     assert r.status_code == 400
     assert list(r.json()) == ["themes"]
 
 
 def test_it_rejects_a_zero_weight(alice_api, photo, starry):
-    body = {**design_body(photo.pk), "themes": [{"theme": "starry_night", "weight": 0}]}
+    body = {**design_body(photo.pk), "themes": [{"theme": "starry-night", "weight": 0}]}
     assert list(alice_api.post(LIST, body, format="json").json()) == ["themes"]
 
 
@@ -166,8 +168,8 @@ def test_it_filters_by_status(alice_api, alice, photo, starry, job):
 
 def test_it_filters_by_theme(alice_api, alice, photo, starry, scream, job):
     other = services.job_create(owner=alice, photo=photo, themes=[(scream, 1.0), (starry, 1.0)], params={})
-    assert [j["id"] for j in alice_api.get(LIST, {"theme": "the_scream"}).json()["results"]] == [other.pk]
-    assert alice_api.get(LIST, {"theme": "starry_night"}).json()["count"] == 2
+    assert [j["id"] for j in alice_api.get(LIST, {"theme": "the-scream"}).json()["results"]] == [other.pk]
+    assert alice_api.get(LIST, {"theme": "starry-night"}).json()["count"] == 2
     assert alice_api.get(LIST, {"theme": "nope"}).json()["count"] == 0
 
 

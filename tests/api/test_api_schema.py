@@ -15,7 +15,8 @@ def test_the_schema_describes_every_endpoint(client):
     assert set(schema["paths"]) == {
         "/api/v1/auth/token/", "/api/v1/themes/", "/api/v1/themes/{slug}/", "/api/v1/photos/",
         "/api/v1/photos/{id}/", "/api/v1/jobs/", "/api/v1/jobs/{id}/", "/api/v1/jobs/{id}/cancel/",
-        "/api/v1/jobs/{id}/snapshots/", "/api/v1/themes/{slug}/train/",
+        "/api/v1/jobs/{id}/snapshots/", "/api/v1/jobs/{id}/rerun/", "/api/v1/jobs/{id}/colors/",
+        "/api/v1/jobs/{id}/share/", "/api/v1/themes/{slug}/train/",
         "/api/v1/training-runs/", "/api/v1/training-runs/{id}/",
         "/api/v1/training-runs/{id}/cancel/",
     }
@@ -38,7 +39,8 @@ def test_the_schema_derives_job_parameters_from_the_engine(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     props = schema["components"]["schemas"]["JobCreateRequest"]["properties"]
     assert props["iterations"]["type"] == "integer"
-    assert f"Default: {StyleParams().iterations}." == props["iterations"]["description"]
+    assert props["iterations"]["description"].endswith(f"Default: {StyleParams().iterations}.")
+    assert "Must be an integer from 1 to 1000." in props["iterations"]["description"]  # the site's cap
     assert props["preserve_colors"]["type"] == "boolean"
     assert props["seed"]["nullable"] is True
     assert schema["components"]["schemas"]["JobCreateRequest"]["required"] == ["photo", "themes"]

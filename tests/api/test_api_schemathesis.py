@@ -46,7 +46,7 @@ def _no_throttling(settings):
 def world(django_user_model):
     """A staff user with a theme, a photo and a finished job, so that some ids exist."""
     user = django_user_model.objects.create_user("stella", password="x", is_staff=True)
-    theme = services.theme_set_image(theme=Theme(slug="starry_night", title="Starry"), upload=image_upload())
+    theme = services.theme_set_image(theme=Theme(slug="starry-night", title="Starry"), upload=image_upload())
     photo = services.photo_create(owner=user, upload=image_upload())
     finish(services.job_create(owner=user, photo=photo, themes=[(theme, 1.0)], params={"size": 64}))
     return user

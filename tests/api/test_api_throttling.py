@@ -45,7 +45,7 @@ def test_it_answers_429_past_the_anonymous_rate(rates, anon_api, alice):
 
 def test_it_answers_429_past_the_job_creation_rate(rates, alice_api, photo, starry):
     rates(job_create="2/hour")
-    body = {"photo": photo.pk, "themes": [{"theme": "starry_night"}], "size": 64, "iterations": 5}
+    body = {"photo": photo.pk, "themes": [{"theme": "starry-night"}], "size": 64, "iterations": 5}
     codes = [alice_api.post("/api/v1/jobs/", body, format="json").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
     assert alice_api.get("/api/v1/jobs/").status_code == 200  # reading is not limited by it

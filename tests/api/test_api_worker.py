@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def starry_theme(starry_night):
-    theme = Theme(slug="starry_night", title="The Starry Night", artist="Vincent van Gogh")
+    theme = Theme(slug="starry-night", title="The Starry Night", artist="Vincent van Gogh")
     return services.theme_set_image(theme=theme, upload=shrunk_upload(starry_night, "starry.jpg", 192))
 
 
@@ -23,7 +23,7 @@ def test_a_job_created_through_the_api_runs_to_a_result_i_can_download(
         worker_settings, alice_api, bob_api, anon_api, starry_theme, tubingen):
     r = alice_api.post("/api/v1/photos/", {"image": shrunk_upload(tubingen, "tubingen.jpg")}, format="multipart")
     assert r.status_code == 201, r.content
-    body = {"photo": r.json()["id"], "themes": [{"theme": "starry_night", "weight": 1.0}],
+    body = {"photo": r.json()["id"], "themes": [{"theme": "starry-night", "weight": 1.0}],
             "size": 64, "iterations": 6, "snapshot_every": 2, "seed": 1, "preserve_colors": False}
     r = alice_api.post("/api/v1/jobs/", body, format="json")
     assert r.status_code == 201, r.content

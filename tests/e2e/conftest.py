@@ -4,7 +4,9 @@ Never a Playwright browser download: /usr/bin/chromium (`apt-get install chromiu
 it), or the tests skip saying so.
 """
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -58,3 +60,67 @@ def installed_themes(transactional_db):
     from django.core.management import call_command
 
     call_command("install_themes", stdout=open(os.devnull, "w"))
+
+
+@dataclass
+class OutsideRequests:
+    """What the browser asked of hosts other than the site's (the `no_outside_requests` fixture)."""
+
+    site: str  # host:port of the live server
+    sent: list[str] = field(default_factory=list)  # URLs asked of another host
+    blocked: list[str] = field(default_factory=list)  # ... that the page's own CSP stopped
+
+    def request(self, request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("data", "blob", "about") and parts.netloc != self.site:
+            self.sent.append(request.url)
+
+    def failed(self, request) -> None:
+        # Stopped in the browser by the page's Content-Security-Policy: it never left.
+        if request.failure == "csp" and request.url in self.sent:
+            self.sent.remove(request.url)
+            self.blocked.append(request.url)
+
+
+@pytest.fixture
+def no_outside_requests(page, live_server):
+    """Fails the test if any page of `page`'s context loads anything (a font, a script, an
+    image, a call) from a host other than the live server's; data: and blob: URLs are the
+    page's own. Yields the OutsideRequests record (`.blocked`: loads the page's own
+    Content-Security-Policy stopped in the browser, which never left it)."""
+    seen = OutsideRequests(site=urlsplit(live_server.url).netloc)
+    page.context.on("request", seen.request)
+    page.context.on("requestfailed", seen.failed)
+    yield seen
+    assert not seen.sent, f"requests to hosts other than {seen.site}: {sorted(set(seen.sent))}"
+
+
+@pytest.fixture
+def in_threads(monkeypatch):
+    """in_threads(module, name, work): a call of module.name(id) runs work(id) in a thread of
+    this process instead, as a worker would (its database connection closed after); the
+    threads are waited for at the end of the test. Returns the list of threads."""
+    import threading
+
+    from django.db import connection
+
+    threads = []
+
+    def replace(module, name: str, work):
+        def run(arg):
+            try:
+                work(arg)
+            finally:
+                connection.close()
+
+        def start(arg):
+            thread = threading.Thread(target=run, args=(arg,), daemon=True)
+            threads.append(thread)
+            thread.start()
+
+        monkeypatch.setattr(module, name, start)
+        return threads
+
+    yield replace
+    for thread in threads:
+        thread.join(timeout=180)

@@ -3,14 +3,14 @@ paints (run_job in a thread of this process, on the real VGG16 weights), then th
 the before/after slider and a download link; a failed job offers "Try again". No page reloads.
 Screenshots go to test-output/e2e/job-*.png."""
 import re
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from gallery import services, tasks
 from gallery.models import Job
+from gallery.views.media import result_url
+from browser_helpers import log_in
 from helpers import shrunk_upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
@@ -19,31 +19,18 @@ PASSWORD = "brushstrokes-in-the-night-5"
 
 
 @pytest.fixture
-def worker_thread(worker_settings, monkeypatch):
+def worker_thread(worker_settings, in_threads):
     """enqueue_job runs the job in a thread of this process, as a qcluster worker would."""
-    threads = []
-
     def work(job_id):
-        try:
-            time.sleep(1.0)  # the page is seen queued first
-            if Job.objects.get(pk=job_id).mode == Job.Mode.INSTANT:
-                tasks.run_instant_job(job_id)
-            else:
-                tasks.make_preview(job_id)  # the instant lane's part, as enqueue_job asks
-                time.sleep(2.0)  # the page is seen with its preview
-                tasks.run_job(job_id)
-        finally:
-            connection.close()
+        time.sleep(1.0)  # the page is seen queued first
+        if Job.objects.get(pk=job_id).mode == Job.Mode.INSTANT:
+            tasks.run_instant_job(job_id)
+        else:
+            tasks.make_preview(job_id)  # the instant lane's part, as enqueue_job asks
+            time.sleep(2.0)  # the page is seen with its preview
+            tasks.run_job(job_id)
 
-    def enqueue(job_id):
-        thread = threading.Thread(target=work, args=(job_id,), daemon=True)
-        threads.append(thread)
-        thread.start()
-
-    monkeypatch.setattr(tasks, "enqueue_job", enqueue)
-    yield threads
-    for thread in threads:
-        thread.join(timeout=120)
+    return in_threads(tasks, "enqueue_job", work)
 
 
 @pytest.fixture
@@ -54,14 +41,6 @@ def erin(django_user_model):
 @pytest.fixture
 def erins_photo(erin, tubingen):
     return services.photo_create(owner=erin, upload=shrunk_upload(tubingen, "tubingen.jpg", 480))
-
-
-def _log_in(page, url):
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", "erin")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _state(page) -> dict:
@@ -81,9 +60,9 @@ def _state(page) -> dict:
 def test_the_job_page_shows_a_painting_take_shape_and_the_result(
         page, live_server, installed_themes, worker_thread, erin, erins_photo, screenshot):
     url = live_server.url
-    _log_in(page, url)
+    log_in(page, url, "erin", PASSWORD)
 
-    page.goto(f"{url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    page.goto(f"{url}/jobs/new/?photo={erins_photo.pk}&theme=starry-night")
     page.check("input[name=mode][value=full]")
     page.fill("input[name=size]", "128")
     page.fill("input[name=iterations]", "36")
@@ -134,7 +113,9 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     assert page.locator("img[data-bind=before]").evaluate("img => img.complete && img.naturalWidth") > 0
     download = page.locator("a[data-bind=download]")
     assert download.is_visible()
-    assert download.get_attribute("href") == f"/files/jobs/{job.pk}/result/?download=1"
+    # The version shown (its colours can change: tests/e2e/test_colors_live.py).
+    assert download.get_attribute("href") == f"{result_url(job)}&download=1"
+    assert page.get_by_role("region", name="Colours").is_visible()
     assert page.locator("form[data-cancel]").is_hidden()
     screenshot("job-2-done")
 
@@ -144,7 +125,7 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     assert split == "25%"
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("details.params-panel summary").click()  # the job's record, seed included
-    assert page.locator(".params-list").inner_text().count("seed") == 1
+    assert page.locator(".params-list").inner_text().count("Seed") == 1
     screenshot("job-3-done-phone")
 
 
@@ -153,13 +134,13 @@ def test_a_failed_job_shows_its_error_and_try_again_makes_a_new_one(
     monkeypatch.setattr(tasks, "enqueue_job", lambda job_id: None)  # no worker: stays queued
     from gallery.models import Theme
 
-    job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry_night"), 1.0)],
+    job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry-night"), 1.0)],
                               params={"size": 128, "iterations": 40, "snapshot_every": 4, "seed": 3})
     Job.objects.filter(pk=job.pk).update(
         status="failed", iteration=17, attempts=1, loss_history=[[i, 2.0 / i] for i in range(1, 18)],
         error="Out of memory: this machine cannot hold an image of this size while painting it. "
               "Try again with a smaller size (or fewer themes).")
-    _log_in(page, live_server.url)
+    log_in(page, live_server.url, "erin", PASSWORD)
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     assert "Out of memory" in page.locator("[data-bind=error-box]").inner_text()
     assert page.locator("form[data-cancel]").is_hidden()
@@ -178,10 +159,10 @@ def test_cancel_stops_a_running_job_without_leaving_the_page(
         page, live_server, installed_themes, worker_thread, erin, erins_photo, screenshot):
     from gallery.models import Theme
 
-    job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry_night"), 1.0)],
+    job = services.job_create(owner=erin, photo=erins_photo, themes=[(Theme.objects.get(slug="starry-night"), 1.0)],
                               params={"size": 64, "iterations": 400, "exact_iterations": True,
                                       "snapshot_every": 5, "seed": 1})
-    _log_in(page, live_server.url)
+    log_in(page, live_server.url, "erin", PASSWORD)
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     page.evaluate("window.__sameDocument = true")
     page.wait_for_function("() => parseInt(document.querySelector('[data-bind=iteration]').textContent, 10) >= 3",
@@ -198,7 +179,7 @@ def test_cancel_stops_a_running_job_without_leaving_the_page(
 
 def test_an_instant_painting_appears_on_the_page_at_once(
         page, live_server, installed_themes, worker_thread, erin, erins_photo, screenshot):
-    _log_in(page, live_server.url)
+    log_in(page, live_server.url, "erin", PASSWORD)
     page.goto(f"{live_server.url}/themes/")
     from gallery.models import Theme
 
@@ -209,7 +190,7 @@ def test_an_instant_painting_appears_on_the_page_at_once(
                            ".every(img => img.complete && img.naturalWidth > 0)")
     screenshot("instant-1-themes")
 
-    page.goto(f"{live_server.url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    page.goto(f"{live_server.url}/jobs/new/?photo={erins_photo.pk}&theme=starry-night")
     assert page.locator("input[name=mode][value=instant]").is_checked()  # the default
     page.fill("input[name=size]", "512")
     page.click("button:has-text('Start painting')")
@@ -226,7 +207,7 @@ def test_an_instant_painting_appears_on_the_page_at_once(
     screenshot("instant-2-result")
 
     # Adding a theme without a network turns Instant off in the form.
-    page.goto(f"{live_server.url}/jobs/new/?photo={erins_photo.pk}&theme=starry_night")
+    page.goto(f"{live_server.url}/jobs/new/?photo={erins_photo.pk}&theme=starry-night")
     Theme.objects.filter(slug="wave").update(network="")
     page.reload()
     page.click("[data-add-theme]")

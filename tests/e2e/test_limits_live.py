@@ -8,16 +8,10 @@ from django.utils import timezone
 
 from gallery import services, tasks
 from gallery.models import Job, Theme
+from browser_helpers import log_in
 from helpers import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, url, username, password=PASSWORD):
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
 
 
 @pytest.fixture
@@ -29,7 +23,7 @@ def queue_scene(installed_themes, django_user_model, monkeypatch, settings):
 
     monkeypatch.setattr(tasks, "enqueue_job", lambda job_id: None)  # no worker here
     settings.STYLE_MAX_QUEUED_JOBS = 2
-    starry = Theme.objects.get(slug="starry_night")
+    starry = Theme.objects.get(slug="starry-night")
     users, photos = {}, {}
     for name in ("bob", "dora"):
         users[name] = django_user_model.objects.create_user(name, password=PASSWORD)
@@ -55,7 +49,7 @@ def test_a_queued_painting_shows_its_place_and_start_and_a_full_queue_says_so(
         page, live_server, queue_scene, screenshot):
     first, second = queue_scene
     url = live_server.url
-    _log_in(page, url, "dora")
+    log_in(page, url, "dora", PASSWORD)
     page.wait_for_url(re.compile(r"/$|/photos/$|/themes/$"))
     page.goto(f"{url}/jobs/{second.pk}/")
     status = page.locator("[data-bind=remaining-text]").first
@@ -72,7 +66,7 @@ def test_a_queued_painting_shows_its_place_and_start_and_a_full_queue_says_so(
 
     # A third painting: the queue is full, the form says so and keeps what was chosen.
     page.goto(f"{url}/jobs/new/")
-    page.select_option("select[name=themes-0-theme]", "starry_night")
+    page.select_option("select[name=themes-0-theme]", "starry-night")
     page.check("input[name=mode][value=full]")
     page.click("button:has-text('Start painting')")
     error = page.locator(".alert, .form-errors, [role=alert]", has_text="paintings waiting")
@@ -86,8 +80,8 @@ def test_too_many_wrong_passwords_lock_the_log_in(page, live_server, django_user
     django_user_model.objects.create_user("erin", password=PASSWORD)
     url = live_server.url
     for i in range(settings.AXES_FAILURE_LIMIT):
-        _log_in(page, url, "erin", f"wrong-{i}")
-    _log_in(page, url, "erin")  # the right password, too late
+        log_in(page, url, "erin", f"wrong-{i}")
+    log_in(page, url, "erin", PASSWORD)  # the right password, too late
     page.get_by_role("heading", name="Too many wrong passwords").wait_for()
     assert "15 minutes" in page.locator("main").inner_text()
     screenshot("24-login-locked")

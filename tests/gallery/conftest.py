@@ -35,12 +35,12 @@ def _theme(slug, title, artist, color, **extra):
 
 @pytest.fixture
 def starry(db):
-    return _theme("starry_night", "The Starry Night", "Vincent van Gogh", (20, 40, 120))
+    return _theme("starry-night", "The Starry Night", "Vincent van Gogh", (20, 40, 120))
 
 
 @pytest.fixture
 def scream(db):
-    return _theme("the_scream", "The Scream", "Edvard Munch", (230, 120, 30))
+    return _theme("the-scream", "The Scream", "Edvard Munch", (230, 120, 30))
 
 
 @pytest.fixture

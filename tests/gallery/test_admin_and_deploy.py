@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from gallery.models import Theme
+from gallery.models import Job, Photo, Theme
 from gallery_helpers import files_under, image_bytes, upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +66,102 @@ def test_admin_theme_upload_is_reencoded_with_a_thumbnail(admin_client):
     assert response.status_code == 302
     theme = Theme.objects.get(slug="test")
     assert theme.image.name.endswith(".jpg") and theme.thumbnail.name
+
+
+def _delete_one(admin_client, model, pk):
+    return admin_client.post(reverse(f"admin:gallery_{model}_delete", args=[pk]), {"post": "yes"},
+                             follow=True)
+
+
+def _delete_selected(admin_client, model, pks):
+    return admin_client.post(reverse(f"admin:gallery_{model}_changelist"),
+                             {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
+                             follow=True)
+
+
+@pytest.fixture
+def starry_with_network(starry):
+    starry.network.save("net.pt", ContentFile(b"weights"), save=False)
+    starry.instant_sample.save("sample.jpg", ContentFile(image_bytes()), save=True)
+    return starry
+
+
+@pytest.mark.django_db
+def test_deleting_a_theme_in_the_admin_removes_its_files(admin_client, starry_with_network,
+                                                          settings, django_capture_on_commit_callbacks):
+    assert len(files_under(settings.MEDIA_ROOT)) == 4  # painting, thumbnail, network, sample
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _delete_one(admin_client, "theme", starry_with_network.pk)
+    assert response.status_code == 200 and "was deleted successfully" in response.content.decode()
+    assert not Theme.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.django_db
+def test_deleting_selected_themes_in_the_admin_removes_their_files(
+        admin_client, starry_with_network, scream, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _delete_selected(admin_client, "theme", [starry_with_network.pk, scream.pk])
+    assert "Successfully deleted 2 themes" in response.content.decode()
+    assert not Theme.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("delete", [
+    lambda client, theme: _delete_one(client, "theme", theme.pk),
+    lambda client, theme: _delete_selected(client, "theme", [theme.pk]),
+], ids=["one", "selected"])
+def test_the_admin_keeps_a_theme_that_jobs_use_and_says_so(admin_client, finished_job, starry,
+                                                            settings, delete):
+    before = files_under(settings.MEDIA_ROOT)
+    response = delete(admin_client, starry)
+    html = response.content.decode()
+    assert "Cannot delete theme" in html and "protected related objects" in html
+    assert Theme.objects.filter(pk=starry.pk).exists()
+    assert files_under(settings.MEDIA_ROOT) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("delete", [
+    lambda client, theme: _delete_one(client, "theme", theme.pk),
+    lambda client, theme: _delete_selected(client, "theme", [theme.pk]),
+], ids=["one", "selected"])
+def test_a_theme_that_a_job_took_since_the_confirmation_is_kept_with_a_message(
+        admin_client, finished_job, starry, settings, monkeypatch, delete):
+    # As if the job had been created between the confirmation page and the click.
+    from gallery.admin import ThemeAdmin
+
+    monkeypatch.setattr(ThemeAdmin, "get_deleted_objects", lambda *args: ([], {}, set(), []))
+    before = files_under(settings.MEDIA_ROOT)
+    response = delete(admin_client, starry)
+    assert response.status_code == 200
+    assert "was not deleted: jobs use it." in response.content.decode()
+    assert Theme.objects.filter(pk=starry.pk).exists()
+    assert files_under(settings.MEDIA_ROOT) == before
+
+
+@pytest.mark.django_db
+def test_deleting_photos_and_jobs_in_the_admin_removes_their_files(
+        admin_client, finished_job, settings, django_capture_on_commit_callbacks):
+    photo = finished_job.photo
+    theme_files = {Path(settings.MEDIA_ROOT) / name for t in Theme.objects.all()
+                   for name in (t.image.name, t.thumbnail.name)}
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete_selected(admin_client, "job", [finished_job.pk])
+        _delete_one(admin_client, "photo", photo.pk)
+    assert not Job.objects.exists() and not Photo.objects.exists()
+    assert set(files_under(settings.MEDIA_ROOT)) == theme_files
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_slug_that_is_not_lowercase_words_and_hyphens(admin_client, settings):
+    for bad in ("la_muse", "La-Muse", "la muse"):
+        form = {**_theme_form(upload("p.png", image_bytes("PNG"), "image/png")), "slug": bad}
+        response = admin_client.post(reverse("admin:gallery_theme_add"), form)
+        assert response.status_code == 200, bad
+        assert "lowercase letters, digits and hyphens" in response.content.decode(), bad
+    assert not Theme.objects.exists()
 
 
 def test_check_deploy_with_production_settings_has_no_warnings(tmp_path):

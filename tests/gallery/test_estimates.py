@@ -24,7 +24,7 @@ def _finished(owner, photo, theme, *, elapsed: float, work: float) -> Job:
 
 def _query(photo, **fields) -> dict:
     return {"photo": photo.pk, "mode": "full", "size": "512", "themes-TOTAL_FORMS": "1",
-            "themes-INITIAL_FORMS": "0", "themes-0-theme": "starry_night",
+            "themes-INITIAL_FORMS": "0", "themes-0-theme": "starry-night",
             "themes-0-weight": "1", "multi_scale": "on", **fields}
 
 

@@ -70,12 +70,12 @@ def test_a_user_without_photos_is_asked_to_upload_one(alice_client, starry):
 
 
 def test_it_creates_a_job_with_two_themes(alice_client, alice, photo, starry, scream):
-    response = _post(alice_client, photo, ("starry_night", 2), ("the_scream", 1), preserve_colors="on",
+    response = _post(alice_client, photo, ("starry-night", 2), ("the-scream", 1), preserve_colors="on",
                      strength="2", optimizer="adam")
     job = Job.objects.get(owner=alice)
     assert response.status_code == 302
     assert response["Location"] == reverse("gallery:job-detail", args=[job.pk])
-    assert [(jt.theme.slug, jt.weight) for jt in job.job_themes.all()] == [("starry_night", 2.0), ("the_scream", 1.0)]
+    assert [(jt.theme.slug, jt.weight) for jt in job.job_themes.all()] == [("starry-night", 2.0), ("the-scream", 1.0)]
     assert job.params["preserve_colors"] is True
     assert job.params["optimizer"] == "adam"
     assert job.params["style_weight"] == 2 * StyleParams().style_weight
@@ -84,21 +84,21 @@ def test_it_creates_a_job_with_two_themes(alice_client, alice, photo, starry, sc
 
 
 def test_it_shows_an_engine_error_next_to_the_field(alice_client, photo, starry):
-    response = _post(alice_client, photo, ("starry_night", 1), iterations="-5")
+    response = _post(alice_client, photo, ("starry-night", 1), iterations="-5")
     assert response.status_code == 400
     assert "must be an integer from 1" in _field_errors(response, "iterations")
     assert not Job.objects.exists()
 
 
 def test_it_shows_an_error_for_an_advanced_field(alice_client, photo, starry):
-    response = _post(alice_client, photo, ("starry_night", 1), beta1="2")
+    response = _post(alice_client, photo, ("starry-night", 1), beta1="2")
     assert response.status_code == 400
     assert "must be in [0, 1)" in _field_errors(response, "beta1")
     assert "<details class=\"advanced\" open" in response.content.decode()
 
 
 def test_it_refuses_an_unknown_theme(alice_client, photo, starry):
-    response = _post(alice_client, photo, ("la_muse", 1))
+    response = _post(alice_client, photo, ("la-muse", 1))
     assert response.status_code == 400
     assert "Choose one of the themes." in response.content.decode()
     assert not Job.objects.exists()
@@ -106,14 +106,14 @@ def test_it_refuses_an_unknown_theme(alice_client, photo, starry):
 
 @pytest.mark.parametrize("weight", ["0", "-1"])
 def test_it_refuses_a_weight_that_is_not_positive(alice_client, photo, starry, weight):
-    response = _post(alice_client, photo, ("starry_night", weight))
+    response = _post(alice_client, photo, ("starry-night", weight))
     assert response.status_code == 400
-    assert "The weight must be greater than 0." in response.content.decode()
+    assert "weight must be a number greater than 0" in response.content.decode()
     assert not Job.objects.exists()
 
 
 def test_it_refuses_the_same_theme_twice(alice_client, photo, starry):
-    response = _post(alice_client, photo, ("starry_night", 1), ("starry_night", 1))
+    response = _post(alice_client, photo, ("starry-night", 1), ("starry-night", 1))
     assert response.status_code == 400
     assert "chosen twice" in response.content.decode()
 
@@ -127,36 +127,55 @@ def test_it_refuses_no_theme(alice_client, photo, starry):
 def test_another_users_photo_is_not_selectable(alice_client, photo, bob_photo, starry):
     page = alice_client.get(URL).content.decode()
     assert reverse("gallery:photo-thumbnail", args=[bob_photo.pk]) not in page
-    response = _post(alice_client, bob_photo, ("starry_night", 1))
+    response = _post(alice_client, bob_photo, ("starry-night", 1))
     assert response.status_code == 400
     assert "Choose one of your photos." in response.content.decode()
     assert not Job.objects.exists()
 
 
 def test_a_wrong_number_shows_a_field_error(alice_client, photo, starry):
-    response = _post(alice_client, photo, ("starry_night", 1), size="big", scales="128,x")
+    response = _post(alice_client, photo, ("starry-night", 1), size="big", scales="128,x")
     assert response.status_code == 400
     assert "Enter a whole number." in _field_errors(response, "size")
     assert "separated by commas" in _field_errors(response, "scales")
 
 
 def test_a_path_cannot_be_given_as_the_init_image(alice_client, photo, starry):
-    response = _post(alice_client, photo, ("starry_night", 1), init="/etc/passwd")
+    response = _post(alice_client, photo, ("starry-night", 1), init="/etc/passwd")
     assert response.status_code == 400
     assert not Job.objects.exists()
 
 
-def test_a_theme_default_applies_when_the_user_keeps_the_default(alice_client, alice, photo, starry):
+def test_the_form_shows_the_chosen_themes_defaults(alice_client, photo, starry):
+    starry.default_params = {"tv_weight": 5.0, "style_weight": 7.0}
+    starry.save()
+    form = alice_client.get(URL, {"theme": "starry-night"}).context["form"]
+    assert form["tv_weight"].value() == 5.0 and form["style_weight"].value() == 7.0
+    assert form["iterations"].value() == StyleParams().iterations  # the rest: the engine's
+
+
+def test_the_engine_default_typed_in_the_form_is_what_the_job_gets(alice_client, alice, photo,
+                                                                    starry):
+    """The bug: tv_weight 10 (the engine's default) in the form gave the theme's 5, because the
+    form dropped values equal to the engine's defaults."""
     starry.default_params = {"tv_weight": 5.0}
     starry.save()
-    _post(alice_client, photo, ("starry_night", 1))
+    _post(alice_client, photo, ("starry-night", 1), tv_weight="10")
+    assert Job.objects.get(owner=alice).params["tv_weight"] == 10.0
+
+
+def test_what_the_form_shows_for_a_theme_is_what_the_job_gets(alice_client, alice, photo, starry):
+    starry.default_params = {"tv_weight": 5.0}
+    starry.save()
+    shown = alice_client.get(URL, {"theme": "starry-night"}).context["form"]["tv_weight"].value()
+    _post(alice_client, photo, ("starry-night", 1), tv_weight=str(shown))
     assert Job.objects.get(owner=alice).params["tv_weight"] == 5.0
 
 
 def test_instant_is_refused_next_to_the_choice_when_a_theme_has_no_network(client, alice, photo,
                                                                           starry):
     client.force_login(alice)
-    r = _post(client, photo, ("starry_night", 1), mode="instant")
+    r = _post(client, photo, ("starry-night", 1), mode="instant")
     assert r.status_code == 400
     assert "no instant network yet" in _field_errors(r, "mode").replace("\n", "")
     assert not Job.objects.exists()
@@ -164,11 +183,11 @@ def test_instant_is_refused_next_to_the_choice_when_a_theme_has_no_network(clien
 
 def test_the_form_offers_instant_first_and_marks_the_instant_themes(client, alice, photo, starry):
     Theme = type(starry)
-    Theme.objects.filter(pk=starry.pk).update(network="themes/starry_night/net.pt")
+    Theme.objects.filter(pk=starry.pk).update(network="themes/starry-night/net.pt")
     client.force_login(alice)
     html = client.get(URL).content.decode()
     assert re.search(r'<input[^>]*value="instant"[^>]*checked', html)
-    assert 'value="starry_night" data-thumb="' in html and 'data-instant="1"' in html
+    assert 'value="starry-night" data-thumb="' in html and 'data-instant="1"' in html
 
 
 # --- attacks (issue 11): each is a clear 4xx with nothing stored ----------------------------------
@@ -179,7 +198,7 @@ def attacker(alice_client):
     return alice_client
 
 
-@pytest.mark.parametrize("theme", ["<script>", "no such", "starry_night/../x", "Ünïcode"])
+@pytest.mark.parametrize("theme", ["<script>", "no such", "starry-night/../x", "Ünïcode"])
 def test_a_theme_that_does_not_exist_in_the_link_is_a_400_that_says_so(attacker, photo, starry,
                                                                          theme):
     response = attacker.get(URL, {"theme": theme})
@@ -205,25 +224,25 @@ def test_a_posted_theme_that_does_not_exist_is_a_400_with_the_error_on_its_row(a
     {"learning_rate": "1e308"}, {"style_layer_weight_exp": "1e308"},
 ])
 def test_numbers_that_would_become_infinite_are_a_400(attacker, photo, starry, fields):
-    response = _post(attacker, photo, ("starry_night", 1.0), **fields)
+    response = _post(attacker, photo, ("starry-night", 1.0), **fields)
     assert response.status_code == 400
     assert Job.objects.count() == 0
 
 
 def test_a_theme_weight_that_would_overflow_is_a_400(attacker, photo, starry, scream):
-    response = _post(attacker, photo, ("starry_night", "1e308"), ("the_scream", "1e308"))
+    response = _post(attacker, photo, ("starry-night", "1e308"), ("the-scream", "1e308"))
     assert response.status_code == 400 and Job.objects.count() == 0
 
 
 def test_more_themes_than_the_site_allows_are_a_400(attacker, photo, starry, scream, settings):
     settings.STYLE_MAX_THEMES = 1
-    response = _post(attacker, photo, ("starry_night", 1.0), ("the_scream", 1.0))
+    response = _post(attacker, photo, ("starry-night", 1.0), ("the-scream", 1.0))
     assert response.status_code == 400
     assert "at most 1 theme for" in response.content.decode() and Job.objects.count() == 0
 
 
 def test_a_size_the_photo_cannot_be_painted_at_is_refused_on_the_form(attacker, photo, starry):
-    response = _post(attacker, photo, ("starry_night", 1.0), size="16")
+    response = _post(attacker, photo, ("starry-night", 1.0), size="16")
     assert response.status_code == 400
     assert "the network needs at least 16 px" in _field_errors(response, "size")
     assert Job.objects.count() == 0
@@ -231,8 +250,8 @@ def test_a_size_the_photo_cannot_be_painted_at_is_refused_on_the_form(attacker, 
 
 def test_a_full_queue_is_said_on_the_form(attacker, alice, photo, starry, settings):
     settings.STYLE_MAX_QUEUED_JOBS = 1
-    assert _post(attacker, photo, ("starry_night", 1.0)).status_code == 302
-    response = _post(attacker, photo, ("starry_night", 1.0))
+    assert _post(attacker, photo, ("starry-night", 1.0)).status_code == 302
+    response = _post(attacker, photo, ("starry-night", 1.0))
     assert response.status_code == 400
     assert "1 painting waiting" in response.content.decode()
     assert Job.objects.count() == 1

@@ -38,8 +38,8 @@ def test_it_filters_by_theme(alice_client, alice, photo, starry, scream):
     blended = _job(alice, photo, starry, scream)
     _job(alice, photo, starry)
     scream_only = _job(alice, photo, scream)
-    assert _ids(alice_client.get(URL, {"theme": "the_scream"})) == [scream_only.pk, blended.pk]
-    assert _ids(alice_client.get(URL, {"theme": "the_scream", "status": "running"})) == []
+    assert _ids(alice_client.get(URL, {"theme": "the-scream"})) == [scream_only.pk, blended.pk]
+    assert _ids(alice_client.get(URL, {"theme": "the-scream", "status": "running"})) == []
 
 
 def test_an_unknown_status_is_ignored(alice_client, alice, photo, starry):
@@ -51,10 +51,10 @@ def test_it_paginates_and_keeps_the_filters(alice_client, alice, photo, starry, 
     settings.STYLE_MAX_QUEUED_JOBS = PAGE_SIZE + 2
     for _ in range(PAGE_SIZE + 2):
         _job(alice, photo, starry)
-    first = alice_client.get(URL, {"theme": "starry_night"})
+    first = alice_client.get(URL, {"theme": "starry-night"})
     assert len(_ids(first)) == PAGE_SIZE
-    assert "theme=starry_night&amp;page=2" in first.content.decode()
-    assert len(_ids(alice_client.get(URL, {"theme": "starry_night", "page": 2}))) == 2
+    assert "theme=starry-night&amp;page=2" in first.content.decode()
+    assert len(_ids(alice_client.get(URL, {"theme": "starry-night", "page": 2}))) == 2
 
 
 def test_it_shows_status_progress_and_the_result(alice_client, finished_job, alice, photo, starry):

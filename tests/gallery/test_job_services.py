@@ -29,7 +29,7 @@ def test_it_keeps_a_given_seed(alice, photo, starry):
 def test_it_stores_the_themes_with_weights_and_order(alice, photo, starry, scream):
     job = services.job_create(owner=alice, photo=photo, themes=[(scream, 2.0), (starry, 1.0)], params={})
     rows = list(JobTheme.objects.filter(job=job).values_list("theme__slug", "weight", "position"))
-    assert rows == [("the_scream", 2.0, 0), ("starry_night", 1.0, 1)]
+    assert rows == [("the-scream", 2.0, 0), ("starry-night", 1.0, 1)]
     assert job.params["style_blend_weights"] == [2.0, 1.0]
 
 

@@ -19,7 +19,7 @@ MEDIA = [
     ("gallery:job-result", "job"),
     ("gallery:snapshot-image", "snapshot"),
 ]
-LOGIN_ONLY_PAGES = ["gallery:photos", "gallery:job-list", "gallery:job-new", "password_change"]
+LOGIN_ONLY_PAGES = ["gallery:photos", "gallery:job-list", "gallery:job-cards", "gallery:job-new", "password_change"]
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_theme_paintings_are_public(anon_client, starry, name):
 
 
 def test_an_unknown_theme_image_is_404(anon_client, db):
-    assert anon_client.get(reverse("gallery:theme-image", args=["la_muse"])).status_code == 404
+    assert anon_client.get(reverse("gallery:theme-image", args=["la-muse"])).status_code == 404
 
 
 def test_media_files_are_not_reachable_by_their_storage_path(alice_client, objects):

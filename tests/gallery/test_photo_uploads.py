@@ -152,6 +152,29 @@ def test_the_page_shows_the_byte_limit_error(alice_client, settings):
     assert not Photo.objects.exists()
 
 
+def test_the_page_answers_its_script_in_json(alice_client, alice):
+    """static/js/upload.js posts with Accept: JSON, to show progress and errors in place."""
+    response = alice_client.post(reverse("gallery:photos"), {"image": upload("beach.jpg")},
+                                 headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json() == {"redirect": reverse("gallery:photos")}
+    assert Photo.objects.get(owner=alice).original_name == "beach.jpg"
+    assert "“beach.jpg” uploaded." in alice_client.get(reverse("gallery:photos")).content.decode()
+
+
+def test_the_page_answers_its_script_errors_in_json(alice_client, settings):
+    data, message = BAD_UPLOADS["not_an_image"]
+    response = alice_client.post(reverse("gallery:photos"), {"image": upload("bad.jpg", data)},
+                                 headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert message in response.json()["errors"][0]
+    settings.STYLE_UPLOAD_MAX_BYTES = 500
+    response = alice_client.post(reverse("gallery:photos"), {"image": upload("big.jpg", image_bytes(size=(200, 200)))},
+                                 headers={"Accept": "application/json"})
+    assert response.status_code == 413
+    assert "The file is too large" in response.json()["errors"][0]
+
+
 def test_deleting_a_photo_removes_its_files(alice_client, photo, settings, django_capture_on_commit_callbacks):
     paths = [photo.image.path, photo.thumbnail.path]
     confirm = alice_client.get(reverse("gallery:photo-delete", args=[photo.pk]))

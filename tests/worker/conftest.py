@@ -16,13 +16,13 @@ def photo(alice, tubingen):
 
 @pytest.fixture
 def starry(db, starry_night):
-    theme = Theme(slug="starry_night", title="The Starry Night", artist="Vincent van Gogh")
+    theme = Theme(slug="starry-night", title="The Starry Night", artist="Vincent van Gogh")
     return services.theme_set_image(theme=theme, upload=shrunk_upload(starry_night, "starry.jpg", 192))
 
 
 @pytest.fixture
 def scream_theme(db, the_scream):
-    theme = Theme(slug="the_scream", title="The Scream", artist="Edvard Munch")
+    theme = Theme(slug="the-scream", title="The Scream", artist="Edvard Munch")
     return services.theme_set_image(theme=theme, upload=shrunk_upload(the_scream, "scream.jpg", 192))
 
 

@@ -20,7 +20,6 @@ from PIL import Image
 from gallery import services
 from gallery.models import Job, TrainingRun
 from gallery.tasks import INSTANT_CLUSTER, enqueue_job
-from gallery.worker.reaper import SCHEDULE_FUNC
 from helpers import database_url, shrunk_upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,8 +133,8 @@ def test_queued_jobs_run_to_succeeded_and_a_failing_one_records_its_error(qclust
     assert failing.error == "The photo of this job was deleted before the job could run."
     assert after.status == Job.Status.SUCCEEDED  # the worker went on
     assert cluster.poll() is None
-    # The worker created the reaper's schedule as it started.
-    assert Schedule.objects.filter(func=SCHEDULE_FUNC, schedule_type=Schedule.MINUTES).count() == 1
+    # The worker created the clean-up's schedule as it started (the reaper needs none).
+    assert Schedule.objects.filter(func="gallery.cleanup.remove_orphans").count() == 1
 
 
 def test_cancel_stops_a_running_job(qcluster, make_job):

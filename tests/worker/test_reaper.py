@@ -9,7 +9,7 @@ from django_q.signals import post_spawn
 
 from gallery.models import Job
 from gallery.worker import reaper
-from gallery.worker.reaper import SCHEDULE_FUNC
+from gallery.worker.schedules import REARM
 
 pytestmark = pytest.mark.django_db
 
@@ -126,10 +126,10 @@ def test_a_starting_worker_creates_the_schedule_once_and_reaps(running, enqueued
     with django_capture_on_commit_callbacks(execute=True):
         post_spawn.send(sender="django_q", proc_name="Process-1")
         post_spawn.send(sender="django_q", proc_name="Process-2")
-    schedule = Schedule.objects.get(func=SCHEDULE_FUNC)
-    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)
-    cleanup = Schedule.objects.get(func="gallery.cleanup.remove_orphans")  # hourly
-    assert (cleanup.minutes, cleanup.repeats) == (60, -1)
+    # The reaper runs in each worker's Watch thread, never as a queued task.
+    assert not Schedule.objects.filter(func="gallery.worker.reaper.reap").exists()
+    cleanup = Schedule.objects.get(func="gallery.cleanup.remove_orphans")  # hourly, one at a time
+    assert (cleanup.minutes, cleanup.repeats, cleanup.hook) == (60, 1, REARM)
     assert started == ["sigterm", "watch"] * 2
     job.refresh_from_db()
     assert job.status == "queued" and enqueued == [job.pk]

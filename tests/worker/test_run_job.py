@@ -12,6 +12,7 @@ from gallery import services
 from gallery.models import Job, Snapshot
 from gallery.tasks import run_job
 from gallery.worker import conf, runner
+from worker_helpers import Crash, spy_stylize
 
 pytestmark = pytest.mark.django_db
 
@@ -19,26 +20,6 @@ pytestmark = pytest.mark.django_db
 def _pixels(field_file) -> np.ndarray:
     with field_file.open("rb") as f:
         return np.asarray(Image.open(io.BytesIO(f.read())).convert("RGB"))
-
-
-class Crash(BaseException):
-    """Stands for kill -9: nothing in the runner may catch it."""
-
-
-def _spy_stylize(monkeypatch, on_step=None):
-    """Wrap engine.stylize: record its calls and run `on_step(step)` before the runner sees it."""
-    calls = []
-    real = engine.stylize
-
-    def spy(content, styles, params, **kwargs):
-        calls.append({"params": params, **kwargs})
-        for step in real(content, styles, params, **kwargs):
-            if on_step:
-                on_step(step)
-            yield step
-
-    monkeypatch.setattr(engine, "stylize", spy)
-    return calls
 
 
 def test_it_runs_a_queued_job_to_succeeded_with_progress_snapshots_and_a_result(make_job, monkeypatch):
@@ -49,7 +30,7 @@ def test_it_runs_a_queued_job_to_succeeded_with_progress_snapshots_and_a_result(
         if step.iteration == 5:  # what the job page reads while step 5 is being computed
             mid.append(Job.objects.get(pk=job.pk))
 
-    _spy_stylize(monkeypatch, look)
+    spy_stylize(monkeypatch, look)
     monkeypatch.setattr(conf, "PROGRESS_EVERY", 0.0)
     cancel_reads = []
     real_check = runner.JobRun._cancel_requested
@@ -123,7 +104,7 @@ def test_it_stops_within_one_iteration_of_a_cancel(make_job, monkeypatch):
         if step.iteration == 3:
             services.job_cancel(job=Job.objects.get(pk=job.pk))
 
-    calls = _spy_stylize(monkeypatch, cancel_at_3)
+    calls = spy_stylize(monkeypatch, cancel_at_3)
     monkeypatch.setattr(conf, "CANCEL_CHECK_EVERY", 0.0)  # an iteration at 512 px takes seconds
     assert run_job(job.pk) == "cancelled"
 
@@ -224,7 +205,7 @@ def test_it_stops_when_the_job_is_deleted_while_running(make_job, monkeypatch):
         if step.iteration == 3:
             Job.objects.filter(pk=job.pk).delete()
 
-    _spy_stylize(monkeypatch, delete_at_3)
+    spy_stylize(monkeypatch, delete_at_3)
     monkeypatch.setattr(conf, "PROGRESS_EVERY", 0.0)
     assert run_job(job.pk) == "lost"
     assert not Snapshot.objects.filter(job_id=job.pk).exists()
@@ -239,7 +220,7 @@ def _crash_at_5_and_reap(job, monkeypatch):
         if step.iteration == 5:
             raise Crash
 
-    _spy_stylize(monkeypatch, crash_at_5)
+    spy_stylize(monkeypatch, crash_at_5)
     with pytest.raises(Crash):
         run_job(job.pk)
     job.refresh_from_db()
@@ -259,7 +240,7 @@ def test_a_resumed_job_goes_on_exactly_and_ends_with_the_pixels_of_an_uninterrup
     whole.refresh_from_db()
     job = make_job(seed=5)
     _crash_at_5_and_reap(job, monkeypatch)
-    calls = _spy_stylize(monkeypatch)
+    calls = spy_stylize(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
         assert run_job(job.pk) == "succeeded"
     assert calls[0]["resume"] is not None and calls[0]["init_image"] is None
@@ -275,7 +256,7 @@ def test_without_a_usable_state_it_resumes_from_the_last_snapshot(make_job, monk
     job.refresh_from_db()
     with job.state.open("wb") as f:
         f.write(b"damaged")
-    calls = _spy_stylize(monkeypatch)
+    calls = spy_stylize(monkeypatch)
     assert run_job(job.pk) == "succeeded"
 
     assert calls[0]["start_iteration"] == 4 and calls[0]["resume"] is None
@@ -288,7 +269,7 @@ def test_without_a_usable_state_it_resumes_from_the_last_snapshot(make_job, monk
 
 def test_it_blends_several_themes_with_their_weights(make_job, starry, scream_theme, monkeypatch):
     job = make_job(themes=[(starry, 3.0), (scream_theme, 1.0)])
-    calls = _spy_stylize(monkeypatch)
+    calls = spy_stylize(monkeypatch)
     assert run_job(job.pk) == "succeeded"
     assert calls[0]["params"].style_blend_weights == (3.0, 1.0)
 
@@ -313,7 +294,7 @@ def test_a_job_asking_for_exact_iterations_runs_them_all(make_job):
 
 def test_a_size_that_cannot_fit_in_the_worker_s_memory_is_refused_before_it_runs(
         make_job, settings, monkeypatch):
-    calls = _spy_stylize(monkeypatch)
+    calls = spy_stylize(monkeypatch)
     settings.STYLE_WORKER_MEMORY_MB = 1
     job = make_job()
     assert run_job(job.pk) == "failed"

@@ -48,7 +48,7 @@ def test_a_training_run_gives_the_theme_an_instant_network(starry, alice, photos
     starry.refresh_from_db()
     assert starry.is_instant and starry.instant_sample
     record = starry.network_record
-    assert record["styles"] == ["starry_night"] and record["trained_steps"] == 4
+    assert record["styles"] == ["starry-night"] and record["trained_steps"] == 4
     assert record["training_set"] == {"name": "training-photos", "photos": 2}
 
 

@@ -5,6 +5,9 @@ default parameters...); only a missing painting file is restored. --update overw
 metadata and the default parameters with the shipped values. A theme without an instant network gets the one shipped in
 gallery/themes/networks/ (trained by `python -m engine train`, see the README there), so a fresh
 install paints instantly from its first minute; a network trained on the site is kept.
+
+Themes are found by their slug (hyphens, "starry-night"; migration 0006 renamed the old
+underscored ones); the files they come from keep their names ("starry_night.jpg").
 """
 import json
 from pathlib import Path
@@ -53,7 +56,7 @@ class Command(BaseCommand):
                         services.theme_set_image(theme=theme, upload=File(fh, name=path.name))
                 elif update:
                     theme.save()
-            network = NETWORKS_DIR / f"{entry['slug']}.pt"
+            network = NETWORKS_DIR / entry["network"]
             if network.is_file() and not _present(theme.network):
                 services.theme_set_network(theme=theme, network=network.read_bytes())
                 networks += 1

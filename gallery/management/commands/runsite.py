@@ -3,10 +3,11 @@
 Two workers: the main cluster (full paintings, trainings) and the instant lane's cluster.
 
 Both run as child processes, each in its own process group, so the terminal's Ctrl-C reaches only
-this command, which then stops them in order: SIGTERM, a grace period, then SIGKILL for what is
-left (a worker in the middle of a long job would otherwise finish it first). A job cut short that
-way is resumed from its last snapshot by the reaper when a worker runs again. If either child dies,
-the other is stopped too and the exit status says so.
+this command, which then stops them: SIGTERM, a grace period, then SIGKILL for what is left. An
+idle worker ends at once; a busy one hands its painting back at its next iteration, with its exact
+state, for a worker to go on from there (gallery/worker/stopping.py). A job cut short by SIGKILL
+is resumed from its last snapshot by the reaper when a worker runs again. If either child dies,
+the others are stopped too and the exit status says so.
 """
 import os
 import signal
@@ -14,12 +15,13 @@ import subprocess
 import sys
 import time
 
+import psutil
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from gallery.tasks import INSTANT_CLUSTER
 
-GRACE_SECONDS = 10
+GRACE_SECONDS = 30  # for a busy worker's next iteration: seconds at the largest sizes on a CPU
 
 
 class Command(BaseCommand):
@@ -64,24 +66,78 @@ class Command(BaseCommand):
             if died:
                 self.stderr.write(f"The {died} stopped (exit status {children[died].returncode}); stopping the rest.")
         finally:
-            self._stop(children)
+            self._stop(children, clusters={n for n in commands if n != "web server"})
         if died:
             sys.exit(children[died].returncode or 1)
 
-    def _stop(self, children):
+    def _stop(self, children, clusters):
+        """SIGTERM to every child (`clusters`: the workers' names), then wait for all their
+        processes to end, GRACE_SECONDS at most; SIGKILL for what is left."""
+        ending = [(name, p) for name, proc in children.items()
+                  for p in _terminate(proc, cluster=name in clusters)]
+        alive = _wait([p for _, p in ending], timeout=2)
+        if alive:
+            self.stdout.write("Waiting for the workers to stop: a running painting is handed back at "
+                              "its next iteration, and a worker goes on from there. Ctrl-C again to "
+                              "stop at once.")
+            alive = _wait(alive, timeout=GRACE_SECONDS - 2)
+        for name in dict.fromkeys(name for name, p in ending if p in alive):
+            self.stderr.write(f"The {name} did not stop within {GRACE_SECONDS} s; killing it. A "
+                              "painting it was running resumes from its last snapshot when a worker "
+                              "runs again.")
+        for p in alive:
+            _kill(p, signal.SIGKILL)
         for proc in children.values():
-            _kill_group(proc, signal.SIGTERM)
-        deadline = time.monotonic() + GRACE_SECONDS
-        for name, proc in children.items():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"The {name} did not stop within {GRACE_SECONDS} s; killing it. A job it "
-                                  "was running resumes from its last snapshot when a worker runs again.")
-                _kill_group(proc, signal.SIGKILL)
-                proc.wait()
             _kill_group(proc, signal.SIGKILL)  # anything its process group left behind
+            proc.wait()
         self.stdout.write("Stopped.")
+
+
+def _terminate(proc, *, cluster: bool) -> list[psutil.Process]:
+    """SIGTERM to what must end of one child; returns its processes, to wait for.
+
+    A django-q cluster gets it in its processes below the parent: the sentinel, pusher and monitor
+    end at once, an idle worker too, a busy one once it has handed its painting back. The parent
+    then ends by itself, as its sentinel has. Not SIGTERM to the parent as well: django-q2's
+    handler would then wait forever for the sentinel, killed by the same signal, to answer it
+    (which made every stop take the whole grace period).
+    """
+    try:
+        parent = psutil.Process(proc.pid)
+        below = parent.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    if cluster and below:
+        for p in below:
+            _kill(p, signal.SIGTERM)
+    else:  # the web server, or a cluster still starting (no sentinel yet)
+        _kill_group(proc, signal.SIGTERM)
+    return [parent, *below]
+
+
+def _wait(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until every one of `procs` has ended, `timeout` seconds at most; those still alive.
+    A zombie has ended (in a container whose init reaps nothing, orphans stay zombies)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in procs if _alive(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _kill(p: psutil.Process, signum) -> None:
+    try:
+        p.send_signal(signum)
+    except psutil.NoSuchProcess:
+        pass
 
 
 def _kill_group(proc, signum) -> None:
