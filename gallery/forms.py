@@ -23,6 +23,11 @@ from .params import user_specs
 
 # Fields of the main section, in order; every other choosable parameter goes under "Advanced".
 MAIN_FIELDS = ("size", "iterations", "preserve_colors")
+# The fields in the order the page shows them (job_form.html), so its error summary lists them
+# so; the rest follow in the engine's order (the "Advanced" section).
+PAGE_ORDER = ("photo", "regions", "mode", "size", "iterations", "strength", "preserve_colors")
+# The strength slider's range; the service takes up to limits.MAX_STRENGTH (the API's).
+STRENGTH_RANGE = (0.1, 5.0)
 
 
 def _limits(spec) -> dict:
@@ -157,7 +162,8 @@ class PhotoUploadForm(forms.Form):
 class ThemeWeightForm(forms.Form):
     # An empty row is skipped; whether the rows make a valid blend is the service's to say.
     theme = forms.ModelChoiceField(
-        queryset=None, to_field_name="slug", required=False, empty_label="Choose a painting…",
+        label="Painting", queryset=None, to_field_name="slug", required=False,
+        empty_label="Choose a painting…",
         error_messages={"invalid_choice": "Choose one of the themes."},
     )
     weight = forms.FloatField(initial=1.0, widget=forms.NumberInput(attrs={"step": "any", "min": "0"}))
@@ -174,6 +180,8 @@ class ThemeWeightForm(forms.Form):
 
 
 class BaseThemeWeightFormSet(forms.BaseFormSet):
+    row_title = "Painting"  # a row's errors in the summary: "Painting 2, weight: ..."
+
     def themes(self) -> list[tuple]:
         """(theme, weight, region) of each row that names a theme."""
         return [
@@ -194,6 +202,7 @@ class RegionsField(forms.Field):
     field, as bytes; empty, None. That it is an image of the photo is the service's to say."""
 
     widget = forms.HiddenInput
+    shown_by_page = True  # by the regions step: the error summary links there
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -217,8 +226,9 @@ class JobForm(forms.Form):
     )
     strength = forms.FloatField(
         label="Style strength", initial=1.0,
-        help_text="Scales the style weight.",
-        widget=forms.NumberInput(attrs={"type": "range", "min": "0.1", "max": "5", "step": "0.1"}),
+        help_text="Scales the style weight, from {:g}× to {:g}×.".format(*STRENGTH_RANGE),
+        widget=forms.NumberInput(attrs={"type": "range", "min": f"{STRENGTH_RANGE[0]:g}",
+                                        "max": f"{STRENGTH_RANGE[1]:g}", "step": "0.1"}),
     )
     # "Paint again": the job this one repeats with tweaks (one of the user's own).
     parent = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
@@ -239,6 +249,7 @@ class JobForm(forms.Form):
                                              else value)
         self.fields["size"].widget.attrs["list"] = "size-choices"
         self.size_choices = SUGGESTED_SIZES
+        self.order_fields(PAGE_ORDER)
 
     @property
     def main_fields(self):
@@ -247,6 +258,11 @@ class JobForm(forms.Form):
     @property
     def advanced_fields(self):
         return [self[name] for name in self.param_names if name not in MAIN_FIELDS]
+
+    @property
+    def advanced_errors(self) -> bool:
+        """Whether a field of "Advanced" has an error: the page opens the section then."""
+        return any(field.errors for field in self.advanced_fields)
 
     def params(self) -> dict:
         """Every parameter as the user sent it (StyleParams names, lists for tuples): what the

@@ -311,14 +311,25 @@ def check_theme_defaults(params) -> dict:
     (what a new job would refuse is refused here, keyed by the parameter's name)."""
     if not isinstance(params, dict):
         raise ValidationError("Must be an object of job parameters.", code="invalid")
-    specs = user_specs()
-    _refuse_unknown(params, specs)
-    for name, value in params.items():  # within this site's caps too, not just the engine's
-        spec = specs[name]
-        if not spec.allows(tuple(value) if isinstance(value, list) else value):
-            raise ValidationError({name: ValidationError(f"must be {spec.rule}", code="invalid")})
+    _refuse_unknown(params, user_specs())
+    check_choices(params)
     resolve_params(themes=[], params=params)
     return dict(params)
+
+
+def check_choices(params: dict) -> None:
+    """Each parameter a person chose, on its own, against its description with this site's
+    caps: every one outside its limits at once, keyed by its name, in the words the form's help
+    uses. How they go together is resolve_params's to say."""
+    specs = user_specs()
+    errors = {
+        name: ValidationError(f"must be {specs[name].rule}", code="invalid")
+        for name, value in params.items()
+        if name in specs and not specs[name].allows(tuple(value) if isinstance(value, list)
+                                                   else value)
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def resolve_params(*, themes: list[tuple[Theme, float]], params: dict,
@@ -579,7 +590,7 @@ def job_set_colors(*, job: Job, keep_colors: bool, match_histogram: bool, mix: f
     """
     wanted = colors.choice(keep_colors=keep_colors, match_histogram=match_histogram, mix=mix)
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("photo").get(pk=job.pk)
+        job = Job.objects.select_for_update(of=("self",)).select_related("photo").get(pk=job.pk)
         if job.status != Job.Status.SUCCEEDED:
             raise ValidationError(
                 f"Only a finished painting's colours can be changed; this one has {job.status}.",

@@ -364,8 +364,10 @@ class JobSerializer(serializers.ModelSerializer):
     params = serializers.DictField(read_only=True, help_text="Every resolved parameter, the seed included.")
     progress = ProgressSerializer(source="*", read_only=True)
     result = MediaUrlField("gallery:job-result", file="result", allow_null=True,
-                           help_text="The painting, once the job has succeeded (add ?download=1 to "
-                                     "download it as a file).")
+                           help_text="The painting, once the job has succeeded. Add ?download=png "
+                                     "(the file as stored, lossless) or ?download=jpeg (a JPEG, "
+                                     "quality 95) to download it as a file named after the photo "
+                                     "and the themes (tubingen-starry-night.png).")
     photo_image = MediaUrlField("gallery:photo-image", lookup="photo_id", file="photo_id", allow_null=True)
     share_url = MediaUrlField(
         "gallery:shared-job", lookup="share_token", file="share_token", allow_null=True,

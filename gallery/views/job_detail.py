@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from engine.step import STOPPED_CONVERGED, STOPPED_ITERATIONS
 
-from .. import colors, queue, selectors, services
+from .. import colors, downloads, queue, selectors, services
 from . import media
 from .share import share_url
 from ..worker.heartbeat import BEAT_EVERY
@@ -46,7 +46,10 @@ def progress(job: Job) -> dict:
         "mode": job.mode,
         # A full painting's instant preview, shown until its first snapshot.
         "instant_preview": reverse("gallery:job-preview", args=[job.pk]) if job.preview else None,
-        "download": f"{result_url}&download=1" if result_url else None,
+        # The Download choice: the painting as stored (PNG) or made smaller (JPEG), each named
+        # after the photo and the themes (gallery/downloads.py).
+        "downloads": ({key: f"{result_url}&download={key}" for key in downloads.FORMATS}
+                      if result_url else None),
         # The Colours panel's choice, and whether its new version is still being made
         # (gallery/colors.py); null when the painting's colours cannot change.
         "colors": colors.state(job),
@@ -91,7 +94,7 @@ def run_progress(run, *, done: int, snapshots: list, result: str | None) -> dict
         "attempts": run.attempts,
         "snapshots": snapshots,
         "result": result,
-        "download": None,
+        "downloads": None,
         "error": run.error,
         # Its worker has missed several beats: the reaper is about to put it back in the queue.
         "stalled": is_stalled(run),

@@ -46,7 +46,12 @@ def job_new(request):
     if request.method == "POST":
         form = JobForm(request.POST, user=request.user)
         formset = ThemeWeightFormSet(request.POST, prefix="themes")
-        if form.is_valid() & formset.is_valid():  # both, so every error shows at once
+        form.is_valid(), formset.is_valid()  # both, so every error shows at once
+        try:  # each parameter's own limits, all at once (the service stops at the first)
+            services.check_choices(form.params())
+        except ValidationError as exc:
+            _add_service_errors(form, formset, exc)
+        if form.is_valid() and formset.is_valid():
             try:
                 job = services.job_create(
                     owner=request.user,

@@ -10,15 +10,15 @@ import mimetypes
 from pathlib import PurePath
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import quote_etag
+from django.utils.http import content_disposition_header, quote_etag
 from django.views.decorators.http import require_safe
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .. import selectors
+from .. import downloads, selectors
 from ..services import SAMPLE_PHOTO
 
 PRIVATE_MAX_AGE = 3600  # files never change under a name (new uploads get new names)
@@ -95,19 +95,38 @@ def result_url(job) -> str:
 @require_safe
 def job_result(request, pk):
     """The version of the painting shown now. Its colours may change under this URL, so a
-    cache asks again each time, and gets a 304 while it is the same (ETag)."""
+    cache asks again each time, and gets a 304 while it is the same (ETag).
+
+    `?download=png` (or `1`) sends it as a file as stored, `?download=jpeg` as a JPEG made from
+    it, each named after the photo and the themes (gallery/downloads.py)."""
     job = selectors.get_job_for_user(media_user(request), pk)
     if not job.result:
         raise Http404("No file.")
-    download = None
-    if request.GET.get("download"):
-        download = f"style-job-{job.pk}{PurePath(job.result.name).suffix or '.png'}"
-    etag = quote_etag(result_version(job))
-    response = get_conditional_response(request, etag=etag) or file_response(
-        job.result, private=True, download_name=download)
+    asked = request.GET.get("download")
+    fmt = downloads.format_named(asked) if asked else None
+    if asked and fmt is None:
+        raise Http404("No such format.")
+    made = fmt is not None and not downloads.is_stored_as(job.result, fmt)  # its own bytes
+    etag = quote_etag(result_version(job) + (f"-{fmt.key}" if made else ""))
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        name = downloads.filename(job, fmt) if fmt else None
+        response = (_made_response(job.result, fmt, name) if made
+                    else file_response(job.result, private=True, download_name=name))
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ("Cookie", "Authorization"))
+    return response
+
+
+def _made_response(field_file, fmt, name: str) -> HttpResponse:
+    """The stored image in another format, as an attachment called `name`."""
+    try:
+        data = downloads.encode(field_file, fmt)
+    except OSError:  # gone, or not an image Pillow reads
+        raise Http404("No file.") from None
+    response = HttpResponse(data, content_type=fmt.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
 
 

@@ -1,7 +1,8 @@
 // The job page, live: polls the job's progress JSON every ~1.5 s and updates the page in place
 // (progress bar, remaining time, losses, loss curve, snapshot strip, result) until the job is
 // finished, and while a new version of its colours is being made. No page reloads; the cancel
-// button and the Colours panel post in the background.
+// button and the Colours panel post in the background. The strip shows whole thumbnails, says
+// when it scrolls, and keeps the newest in view while the run goes on.
 (function () {
   "use strict";
 
@@ -14,6 +15,7 @@
   var pollMs = parseInt(root.dataset.pollMs, 10) || 1500;
   var SVG = "http://www.w3.org/2000/svg";
   var lastSnapshotCount = -1;
+  var strip = one("snapshots");
   var initialStatus = null;
   var failures = 0;
   var polling = false;
@@ -120,8 +122,10 @@
   // --- the snapshot strip grows; the preview shows the latest snapshot --------------------------
   function drawSnapshots(data) {
     var snaps = data.snapshots || [];
-    var strip = one("snapshots");
     if (!strip || snaps.length === lastSnapshotCount) return;
+    // Follow the newest while the run goes on, unless the person has scrolled back to look.
+    var follow = lastSnapshotCount < 0 ? !data.finished : stripAtEnd();
+    var first = lastSnapshotCount < 0;
     lastSnapshotCount = snaps.length;
     var have = {};
     strip.querySelectorAll("li[data-iteration]").forEach(function (li) { have[li.dataset.iteration] = li; });
@@ -146,8 +150,9 @@
     });
     setText("snapshot-count", String(snaps.length));
     show(one("snapshots-empty"), snaps.length === 0);
+    if (follow) strip.scrollTo({ left: strip.scrollWidth, behavior: first ? "instant" : "smooth" });
+    drawStripNav();
     if (snaps.length) {
-      strip.scrollLeft = strip.scrollWidth;
       var latest = snaps[snaps.length - 1];
       var preview = one("preview");
       if (preview && preview.getAttribute("src") !== latest.url) {
@@ -179,7 +184,6 @@
     setText("total", String(data.total));
     setText("elapsed", data.mode === "instant" && data.finished ? data.elapsed.toFixed(2) + "s"
                                                                  : short(data.elapsed));
-    setText("remaining", data.finished ? "—" : short(data.remaining));
     setText("remaining-text", statusLine(data));
     setText("attempts", String(data.attempts));
     if (data.device) setText("device", data.device);
@@ -221,10 +225,12 @@
       if (result.getAttribute("src") !== data.result) result.src = data.result;
       show(one("compare-box"), true);
       show(one("preview-box"), false);
-      var download = one("download");
-      if (download && data.download) {
-        download.href = data.download;
-        show(download, true);
+      var downloads = one("downloads");
+      if (downloads && data.downloads) {
+        downloads.querySelectorAll("[data-download]").forEach(function (a) {
+          a.href = data.downloads[a.dataset.download];
+        });
+        show(downloads, true);
       }
     }
     if (data.status === "queued" && !data.instant_preview) {
@@ -240,6 +246,74 @@
     // For the page's other scripts (notify.js): every state drawn, the first one included.
     root.dispatchEvent(new CustomEvent("job:progress", { detail: data }));
   }
+
+  // --- the strip: a range and arrows once it holds more than fit; CSS snaps whole thumbnails -----
+  var stripFrame = root.querySelector("[data-strip-frame]");
+  var stripNav = root.querySelector("[data-strip-nav]");
+
+  function stripAtEnd() { return strip.scrollLeft + strip.clientWidth >= strip.scrollWidth - 2; }
+
+  function stripGap() { return parseFloat(getComputedStyle(strip).columnGap) || 0; }
+
+  function stripStep() {  // one thumbnail and the gap after it
+    var item = strip.querySelector("li");
+    return item ? item.getBoundingClientRect().width + stripGap() : 1;
+  }
+
+  function drawStripNav() {
+    if (!strip || !stripNav) return;
+    var count = strip.querySelectorAll("li").length;
+    var step = stripStep();
+    var inView = Math.max(1, Math.round((strip.clientWidth + stripGap()) / step));
+    var from = Math.min(count, Math.round(strip.scrollLeft / step) + 1);
+    var scrolls = strip.scrollWidth > strip.clientWidth + 1;
+    var before = scrolls && strip.scrollLeft > 1;
+    var after = scrolls && !stripAtEnd();
+    show(stripNav, scrolls);
+    setText("strip-range", from + "–" + Math.min(count, from + inView - 1) + " of " + count);
+    stripNav.querySelector("[data-strip-prev]").disabled = !before;
+    stripNav.querySelector("[data-strip-next]").disabled = !after;
+    stripFrame.classList.toggle("more-before", before);
+    stripFrame.classList.toggle("more-after", after);
+  }
+
+  if (strip && stripNav) {
+    var pageBy = function (sign) {  // a page of whole thumbnails: snapping lands on one
+      strip.scrollBy({ left: sign * Math.max(stripStep(), strip.clientWidth), behavior: "smooth" });
+    };
+    stripNav.querySelector("[data-strip-prev]").addEventListener("click", function () { pageBy(-1); });
+    stripNav.querySelector("[data-strip-next]").addEventListener("click", function () { pageBy(1); });
+    var navFrame = 0;
+    var redraw = function () {
+      cancelAnimationFrame(navFrame);
+      navFrame = requestAnimationFrame(drawStripNav);
+    };
+    strip.addEventListener("scroll", redraw, { passive: true });
+    window.addEventListener("resize", redraw);
+  }
+
+  // --- Download's formats and More: one open at a time; a click elsewhere or Escape closes ----
+  var menus = root.querySelectorAll("details[data-menu]");
+  function closeMenus(except) {
+    menus.forEach(function (menu) { if (menu !== except) menu.open = false; });
+  }
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () { if (menu.open) closeMenus(menu); });
+    menu.querySelectorAll("a").forEach(function (a) {
+      a.addEventListener("click", function () { menu.open = false; });  // a download stays here
+    });
+  });
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details[data-menu]"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    menus.forEach(function (menu) {
+      if (!menu.open) return;
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
 
   // --- polling ------------------------------------------------------------------------------
   function worthPolling(data) { return !data.finished || !!(data.colors && data.colors.pending); }

@@ -59,8 +59,11 @@
     if (!possible && instant.checked) full.checked = true;
     note.hidden = networks;
     if (regionsNote) regionsNote.hidden = !networks || !regions;
-    // Iterations, strength and the optimizer's options mean nothing to an instant painting.
-    document.querySelectorAll("[data-full-only]").forEach(function (el) { el.hidden = instant.checked; });
+    // Iterations, strength and the optimizer's options mean nothing to an instant painting;
+    // one with an error stays in sight, as the error summary links to it.
+    document.querySelectorAll("[data-full-only]").forEach(function (el) {
+      el.hidden = instant.checked && !el.querySelector(".has-error");
+    });
   }
   if (instant) {
     instant.addEventListener("change", updateMode);

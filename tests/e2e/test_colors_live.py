@@ -105,13 +105,14 @@ def test_switching_colours_on_a_finished_painting_swaps_the_picture_in_place(
     assert page.evaluate("window.__sameDocument === true")
     screenshot("colors-3-kept-desktop")
 
-    # Download saves the version shown, under today's name.
-    download = page.locator("a[data-bind=download]")
-    assert download.get_attribute("href") == _result_src(page) + "&download=1"
+    # Download saves the version shown, named after the photo and the theme.
+    page.locator("[data-bind=downloads] summary").click()
+    download = page.locator("a[data-download=png]")
+    assert download.get_attribute("href") == _result_src(page) + "&download=png"
     with page.expect_download() as info:
         download.click()
     saved = info.value
-    assert saved.suggested_filename == f"style-job-{painting.pk}.png"
+    assert saved.suggested_filename == "tubingen-starry-night.png"
     with painting.result.open("rb") as f:
         assert Path(saved.path()).read_bytes() == f.read()
 

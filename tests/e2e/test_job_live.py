@@ -1,6 +1,6 @@
 """The job page, live, in a real browser: the progress bar and the snapshot strip grow while a worker
 paints (run_job in a thread of this process, on the real VGG16 weights), then the result shows with
-the before/after slider and a download link; a failed job offers "Try again". No page reloads.
+the before/after slider and the download links; a failed job offers "Try again". No page reloads.
 Screenshots go to test-output/e2e/job-*.png."""
 import re
 import time
@@ -103,7 +103,7 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     # The theme has an instant network: its preview showed before the first snapshot.
     assert any(s["tag"].strip() == "Instant preview" for s in seen if not s["snapshots"])
 
-    # Done: before/after, the full strip, the curve, a download link.
+    # Done: before/after, the full strip, the curve, the download links.
     page.locator("[data-bind=compare-box]").wait_for(state="visible")
     final = _state(page)
     assert final["percent"] == 100 and final["bar"] == "100%" and final["snapshots"] == 9 and final["curve"] == 1
@@ -111,10 +111,11 @@ def test_the_job_page_shows_a_painting_take_shape_and_the_result(
     assert page.locator("[data-bind=preview-box]").is_hidden()
     assert page.locator("img[data-bind=result]").evaluate("img => img.complete && img.naturalWidth") == 128
     assert page.locator("img[data-bind=before]").evaluate("img => img.complete && img.naturalWidth") > 0
-    download = page.locator("a[data-bind=download]")
-    assert download.is_visible()
-    # The version shown (its colours can change: tests/e2e/test_colors_live.py).
-    assert download.get_attribute("href") == f"{result_url(job)}&download=1"
+    assert page.locator("[data-bind=downloads]").is_visible()
+    # The version shown (its colours can change: tests/e2e/test_colors_live.py), in two formats.
+    for fmt in ("png", "jpeg"):
+        href = page.locator(f"a[data-download={fmt}]").get_attribute("href")
+        assert href == f"{result_url(job)}&download={fmt}"
     assert page.get_by_role("region", name="Colours").is_visible()
     assert page.locator("form[data-cancel]").is_hidden()
     screenshot("job-2-done")

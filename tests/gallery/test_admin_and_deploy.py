@@ -1,13 +1,17 @@
 """The admin pages, and `check --deploy` with production settings."""
 import os
+import re
 import secrets
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import reverse
+from django.test import Client
+from django.urls import resolve, reverse
 
 from gallery.models import Job, Photo, Theme
 from gallery_helpers import files_under, image_bytes, upload
@@ -32,7 +36,7 @@ def test_admin_pages_render(admin_client, finished_job, starry):
         reverse("admin:gallery_job_change", args=[finished_job.pk]),
         reverse("admin:gallery_photo_thumbnail", args=[finished_job.photo.pk]),
         reverse("admin:gallery_job_result", args=[finished_job.pk]),
-        reverse("admin:gallery_job_snapshot", args=[finished_job.snapshots.get().pk]),
+        reverse("admin:gallery_snapshot_image", args=[finished_job.snapshots.get().pk]),
     ]:
         assert admin_client.get(url).status_code == 200, url
 
@@ -41,6 +45,112 @@ def test_admin_pages_render(admin_client, finished_job, starry):
 def test_admin_media_need_staff(alice_client, finished_job):
     response = alice_client.get(reverse("admin:gallery_photo_thumbnail", args=[finished_job.photo.pk]))
     assert response.status_code == 302  # to the admin's login
+
+
+# --- every file in the admin through a view that checks who asks, never /media/ (issue 14) -------
+
+@pytest.fixture
+def every_file(finished_job, starry_with_network, admin_user):
+    """A row of each model with every file it can have: a theme with its network and instant
+    sample, a painted job (result, raw result, preview, regions, state, a snapshot), a training
+    run with its checkpoint."""
+    from gallery.models import TrainingRun
+
+    job = finished_job
+    for field, name, data in [("raw_result", "raw.png", image_bytes("PNG")),
+                              ("preview", "preview.jpg", image_bytes()),
+                              ("regions", "regions.png", image_bytes("PNG")),
+                              ("state", "state.pt", b"state")]:
+        getattr(job, field).save(name, ContentFile(data), save=False)
+    job.save()
+    run = TrainingRun.objects.create(theme=starry_with_network, requested_by=admin_user, total=10)
+    run.checkpoint.save("checkpoint.pt", ContentFile(b"weights and moments"), save=True)
+    return {"theme": starry_with_network, "photo": job.photo, "job": job, "trainingrun": run}
+
+
+# The site's public views of a theme's images: anyone may see them, as on the themes page.
+PUBLIC = ("gallery:theme-image", "gallery:theme-thumbnail", "gallery:theme-instant-sample")
+
+
+def _file_urls(html: str) -> set[str]:
+    """Every <img src> and <a href> of the page that serves a file (the site's /files/ views and
+    the admin's <pk>/files/<field>/ ones)."""
+    urls = re.findall(r'<(?:img[^>]*\ssrc|a[^>]*\shref)="([^"]+)"', html)
+    return {unescape(u) for u in urls if "/files/" in u}
+
+
+def _is_public(url: str) -> bool:
+    match = resolve(urlsplit(url).path)
+    return f"{match.namespace}:{match.url_name}" in PUBLIC
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_every_file_through_a_view_that_checks_who_asks(
+        admin_client, alice_client, every_file, django_user_model):
+    pages = [reverse(f"admin:gallery_{model}_changelist") for model in every_file]
+    pages += [reverse(f"admin:gallery_{model}_change", args=[obj.pk])
+              for model, obj in every_file.items()]
+    served = set()
+    for page in pages:
+        response = admin_client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200, page
+        assert "/media/" not in html, page
+        served |= _file_urls(html)
+    job, theme = every_file["job"], every_file["theme"]
+    expected = {
+        reverse("gallery:theme-image", args=[theme.slug]),
+        reverse("gallery:theme-thumbnail", args=[theme.slug]),
+        reverse("gallery:theme-instant-sample", args=[theme.slug]),
+        reverse("admin:gallery_theme_network", args=[theme.pk]),
+        reverse("admin:gallery_photo_image", args=[job.photo.pk]),
+        reverse("admin:gallery_photo_thumbnail", args=[job.photo.pk]),
+        reverse("admin:gallery_snapshot_image", args=[job.snapshots.get().pk]),
+        reverse("admin:gallery_trainingrun_checkpoint", args=[every_file["trainingrun"].pk]),
+        *[reverse(f"admin:gallery_job_{f}", args=[job.pk])
+          for f in ("result", "raw_result", "preview", "regions", "state")],
+    }
+    assert served == expected
+
+    staff_without_permission = django_user_model.objects.create_user(
+        "stan", password="x", is_staff=True)
+    nosy = Client()
+    nosy.force_login(staff_without_permission)
+    for url in served:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content)  # the file itself
+        if _is_public(url):
+            continue
+        assert alice_client.get(url).status_code in (302, 403, 404), url
+        assert Client().get(url).status_code in (302, 403, 404), url
+        assert nosy.get(url).status_code == 403, url
+
+
+@pytest.mark.django_db
+def test_the_admin_offers_networks_states_and_checkpoints_as_downloads(admin_client, every_file):
+    job, run = every_file["job"], every_file["trainingrun"]
+    theme = every_file["theme"]
+    for url, name in [
+        (reverse("admin:gallery_theme_network", args=[theme.pk]), f"theme-{theme.pk}-network.pt"),
+        (reverse("admin:gallery_job_state", args=[job.pk]), f"job-{job.pk}-state.pt"),
+        (reverse("admin:gallery_trainingrun_checkpoint", args=[run.pk]),
+         f"trainingrun-{run.pk}-checkpoint.pt"),
+    ]:
+        assert admin_client.get(url)["Content-Disposition"] == f'attachment; filename="{name}"'
+    html = admin_client.get(reverse("admin:gallery_theme_change", args=[theme.pk])).content.decode()
+    assert f'download>Download theme-{theme.pk}-network.pt</a> (7\xa0bytes)' in html
+
+
+@pytest.mark.django_db
+def test_a_theme_sent_back_with_errors_keeps_its_images_under_the_saved_slug(admin_client,
+                                                                            starry):
+    form = {**_theme_form(""), "title": "", "slug": "renamed"}  # no title: sent back
+    response = admin_client.post(reverse("admin:gallery_theme_change", args=[starry.pk]), form)
+    html = response.content.decode()
+    assert response.status_code == 200 and "This field is required" in html
+    assert reverse("gallery:theme-image", args=["starry-night"]) in html
+    assert "/themes/renamed/" not in html and "/media/" not in html
 
 
 def _theme_form(image):

@@ -1,8 +1,10 @@
 """The new-job page: defaults from StyleParams, several themes, field errors next to fields."""
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from engine.params import StyleParams
 from gallery.models import Job
@@ -255,3 +257,113 @@ def test_a_full_queue_is_said_on_the_form(attacker, alice, photo, starry, settin
     assert response.status_code == 400
     assert "1 painting waiting" in response.content.decode()
     assert Job.objects.count() == 1
+
+
+# --- errors in sight (issue 14): a summary on top, each error linked to its field -----------------
+
+def _summary(response) -> str:
+    block = re.search(r"<div[^>]*data-error-summary.*?</ul>", response.content.decode(), re.S)
+    return block.group(0) if block else ""
+
+
+def _links(response) -> list[tuple[str, str]]:
+    """(target id, text) of each link of the summary, in order."""
+    return [(target, " ".join(re.sub(r"<[^>]+>", "", text).split()))
+            for target, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', _summary(response),
+                                           re.S)]
+
+
+def test_every_error_is_summed_up_on_top_with_its_label_and_a_link_to_its_field(
+        alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry-night", 1), size="5000", iterations="5000",
+                     beta1="2")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in _summary(response) and "There are 3 problems" in _summary(response)
+    assert html.index("data-error-summary") < html.index('id="field-photo"')  # on top
+    assert "novalidate on purpose" not in html  # the template's comment stays in the template
+    assert _links(response) == [
+        ("field-size", "Size: must be an integer from 16 to 1536"),
+        ("field-iterations", "Iterations (at most): must be an integer from 1 to 1000"),
+        ("field-beta1", "Adam beta1: must be in [0, 1)"),
+    ]
+    for target, _ in _links(response):
+        assert html.count(f'id="{target}"') == 1
+    assert "must be an integer from 16 to 1536" in _field_errors(response, "size")
+    assert not Job.objects.exists()
+
+
+def test_the_summary_follows_the_page_and_names_the_theme_row(alice_client, photo, starry):
+    no_photo = SimpleNamespace(pk="")
+    response = _post(alice_client, no_photo, ("starry-night", 1), ("la-muse", "heavy"),
+                     size="big")
+    assert _links(response) == [
+        ("field-photo", "Photo: This field is required."),
+        ("field-themes-1-theme", "Painting 2: Choose one of the themes."),
+        ("field-themes-1-weight", "Painting 2, weight: Enter a number."),
+        ("field-size", "Size: Enter a whole number."),
+    ]
+    html = response.content.decode()
+    assert all(f'id="{target}"' in html for target, _ in _links(response))
+
+
+def test_the_services_errors_of_the_theme_rows_link_to_the_rows(alice_client, photo, starry):
+    response = _post(alice_client, photo, ("starry-night", 1), ("starry-night", 1))
+    assert _links(response) == [
+        ("field-themes", "The theme “The Starry Night” is chosen twice.")]
+    assert 'id="field-themes"' in response.content.decode()
+
+
+def test_the_advanced_section_opens_only_for_an_error_of_its_own(alice_client, photo, starry):
+    closed = _post(alice_client, photo, ("starry-night", 1), size="5000")
+    assert '<details class="advanced" data-full-only>' in closed.content.decode()
+    opened = _post(alice_client, photo, ("starry-night", 1), tv_weight="-1")
+    assert '<details class="advanced" open data-full-only>' in opened.content.decode()
+
+
+def test_a_form_sent_back_keeps_everything_the_user_chose(alice_client, photo, starry, scream):
+    drawing = "data:image/png;base64,iVBORw0KGgo="  # as the canvas sends it (regions.js)
+    response = _post(alice_client, photo, ("starry-night", 2.5), ("the-scream", 0.5),
+                     size="5000", strength="2.5", optimizer="adam", tv_weight="3.5",
+                     scales="128,256", seed="42", preserve_colors="on", multi_scale="",
+                     content_layers=["relu3_1"], style_layers=["relu1_1", "relu2_1"],
+                     **{"themes-1-region": "background", "regions": drawing})
+    form, formset = response.context["form"], response.context["formset"]
+    html = response.content.decode()
+    assert 'name="size" value="5000"' in html  # the wrong value too, to be corrected
+    assert re.search(r'name="strength" value="2.5"', html)
+    assert re.search(r'<option value="adam" selected>', html)
+    assert 'name="tv_weight" value="3.5"' in html and 'name="seed" value="42"' in html
+    assert 'name="scales" value="128,256"' in html
+    assert re.search(r'name="preserve_colors"[^>]*checked', html)
+    assert not re.search(r'name="multi_scale"[^>]*checked', html)
+    checked = re.findall(r'name="(content|style)_layers" value="(\w+)"[^>]*checked', html)
+    assert sorted(checked) == [("content", "relu3_1"), ("style", "relu1_1"), ("style", "relu2_1")]
+    assert re.search(rf'value="{photo.pk}"[^>]*checked', html)
+    assert re.search(r'<input type="radio" name="mode" value="full"[^>]*checked', html)
+    assert [(row["theme"].value(), row["weight"].value(), row["region"].value())
+            for row in formset] == [("starry-night", "2.5", None),
+                                    ("the-scream", "0.5", "background")]
+    assert f'name="regions" value="{drawing}"' in html
+    assert form["regions"].value() == drawing
+
+
+def test_the_number_fields_say_their_limits_and_the_browser_knows_them(alice_client, photo):
+    from gallery.params import user_specs
+
+    response = alice_client.get(URL)
+    html = response.content.decode()
+    for name, spec in user_specs().items():
+        if spec.kind not in ("int", "float"):
+            continue
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        if spec.minimum is not None:
+            assert f'min="{spec.minimum:g}"' in tag, name
+        if spec.maximum is not None and spec.maximum < 2**53:
+            assert f'max="{spec.maximum:g}"' in tag, name
+        assert escape(f"Must be {spec.rule}.") in _field_errors(response, name), name
+    size = re.search(r'<input[^>]*name="size"[^>]*>', html).group(0)
+    assert 'min="16"' in size and 'max="1536"' in size
+    strength = re.search(r'<input[^>]*name="strength"[^>]*>', html).group(0)
+    assert 'type="range"' in strength and 'min="0.1"' in strength and 'max="5"' in strength
+    assert "from 0.1× to 5×" in html

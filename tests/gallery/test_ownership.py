@@ -101,10 +101,18 @@ def test_private_media_are_private_in_caches(alice_client, objects):
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
 
 
-def test_the_result_downloads_as_an_attachment(alice_client, objects):
-    response = alice_client.get(_url("gallery:job-result", "job", objects) + "?download=1")
+@pytest.mark.parametrize("asked", ["1", "png", "jpeg"])
+def test_the_result_downloads_as_an_attachment(alice_client, objects, asked):
+    response = alice_client.get(_url("gallery:job-result", "job", objects) + f"?download={asked}")
+    assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
-    assert f"style-job-{objects['job'].pk}.png" in response["Content-Disposition"]
+    assert "alice-starry-night." in response["Content-Disposition"]  # tests/gallery/test_downloads.py
+
+
+@pytest.mark.parametrize("asked", ["png", "jpeg"])
+def test_another_users_download_is_404(bob_client, objects, asked):
+    response = bob_client.get(_url("gallery:job-result", "job", objects) + f"?download={asked}")
+    assert response.status_code == 404
 
 
 def test_a_job_without_a_result_has_no_result_file(alice_client, job):

@@ -79,7 +79,8 @@ def test_a_finished_job_json_and_page_show_result_snapshots_and_download(client,
     assert [s["iteration"] for s in data["snapshots"]] == [2, 4, 6]
     # A new URL for each version of the result (its colours can change: gallery/colors.py).
     assert data["result"].startswith(reverse("gallery:job-result", args=[done.pk]) + "?v=")
-    assert data["download"] == data["result"] + "&download=1"
+    assert data["downloads"] == {"png": data["result"] + "&download=png",
+                                 "jpeg": data["result"] + "&download=jpeg"}
     # The URLs it hands out work for the owner.
     for url in [data["result"], data["snapshots"][0]["url"]]:
         assert client.get(url).status_code == 200
@@ -87,7 +88,7 @@ def test_a_finished_job_json_and_page_show_result_snapshots_and_download(client,
     html = client.get(reverse("gallery:job-detail", args=[done.pk])).content.decode()
     assert reverse("gallery:photo-image", args=[done.photo.pk]) in html  # before
     assert 'src="%s"' % data["result"] in html  # after
-    assert data["result"] + "&amp;download=1" in html
+    assert data["result"] + "&amp;download=png" in html and data["result"] + "&amp;download=jpeg" in html
     assert html.count('class="snapshot"') == 3
 
 
