@@ -23,3 +23,14 @@ def log_in(page, url: str, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def painted_share(page) -> float:
+    """The share of the regions canvas painted as the subject (opaque enough to count)."""
+    return page.evaluate("""() => {
+        const c = document.querySelector('[data-regions-canvas]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 127) n++;
+        return n / (c.width * c.height);
+    }""")

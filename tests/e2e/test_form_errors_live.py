@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gallery import services
-from browser_helpers import DESKTOP, PHONE, sign_in
+from browser_helpers import DESKTOP, PHONE, painted_share, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -42,16 +42,6 @@ def _in_view(page, selector: str) -> bool:
 
 def _focused(page) -> str:
     return page.evaluate("() => document.activeElement.id || document.activeElement.className")
-
-
-def _painted_share(page) -> float:
-    return page.evaluate("""() => {
-        const c = document.querySelector('[data-regions-canvas]');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4) if (d[i] > 127) n++;
-        return n / (c.width * c.height);
-    }""")
 
 
 def _choose_everything(page):
@@ -98,7 +88,7 @@ def _assert_kept(page, painted: float):
     assert page.is_checked("[data-regions-toggle]")
     page.wait_for_function("() => document.querySelector('[data-regions-canvas]').width === 480")
     page.wait_for_function("() => document.querySelector('input[name=regions]').value.length > 100")
-    assert abs(_painted_share(page) - painted) < 0.02
+    assert abs(painted_share(page) - painted) < 0.02
 
 
 def _follow(page, link_text: str, field: str):
@@ -122,7 +112,7 @@ def test_a_wrong_value_comes_back_with_a_summary_on_top_that_leads_to_the_field(
     assert (page.get_attribute("#id_strength", "min"), page.get_attribute("#id_strength", "max")) \
         == ("0.1", "5")
     _choose_everything(page)
-    painted = _painted_share(page)
+    painted = painted_share(page)
     assert painted > 0.02
     assert size.evaluate("el => el.validity.rangeOverflow && el.matches(':user-invalid')")
     assert page.locator("#field-size .help").evaluate("el => getComputedStyle(el).color") \

@@ -13,7 +13,7 @@ from PIL import Image
 
 from gallery import services, tasks
 from gallery.models import Job
-from browser_helpers import log_in
+from browser_helpers import log_in, painted_share
 from helpers import shrunk_upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
@@ -40,17 +40,6 @@ def erin(django_user_model):
 @pytest.fixture
 def erins_photo(erin, tubingen):
     return services.photo_create(owner=erin, upload=shrunk_upload(tubingen, "tubingen.jpg", 480))
-
-
-def _painted_share(page) -> float:
-    """The share of the canvas painted as the subject (opaque enough to count)."""
-    return page.evaluate("""() => {
-        const c = document.querySelector('[data-regions-canvas]');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4) if (d[i] > 127) n++;
-        return n / (c.width * c.height);
-    }""")
 
 
 def _paint_left_half(page):
@@ -85,7 +74,7 @@ def test_paint_two_regions_with_two_themes(page, live_server, installed_themes, 
     assert page.locator("input[name=mode][value=instant]").is_disabled()  # regions: full only
     assert page.locator("input[name=mode][value=full]").is_checked()
     _paint_left_half(page)
-    assert 0.4 < _painted_share(page) < 0.6
+    assert 0.4 < painted_share(page) < 0.6
     assert page.locator("[data-range-output]").inner_text() == "1.0×"  # the strength's own
 
     page.click("[data-add-theme]")
@@ -138,5 +127,5 @@ def test_paint_two_regions_with_two_themes(page, live_server, installed_themes, 
     assert page.input_value("#id_themes-0-region") == "subject"
     assert page.input_value("#id_themes-1-region") == "background"
     page.wait_for_function("() => document.querySelector('input[name=regions]').value.length > 100")
-    assert 0.4 < _painted_share(page) < 0.6  # the same drawing, on the canvas again
+    assert 0.4 < painted_share(page) < 0.6  # the same drawing, on the canvas again
     screenshot("regions-4-paint-again")
