@@ -431,13 +431,6 @@
     });
   }
 
-  // --- before/after: the range input moves the split --------------------------------------------
-  var compare = root.querySelector("[data-compare]");
-  var range = compare && compare.querySelector("input[type=range]");
-  if (range) {  // a training page shows the sample alone
-    range.addEventListener("input", function () { compare.style.setProperty("--split", range.value + "%"); });
-  }
-
   var data = JSON.parse(initial.textContent);
   initialStatus = data.status;
   render(data);
